@@ -1,0 +1,1 @@
+"""Telegram adapter over the digest library: knows Telegram, not page layout."""

@@ -1,0 +1,98 @@
+"""Settings: the TOML files in config/ become one frozen dataclass, read once at start."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+
+class ConfigError(Exception):
+    """A settings file is missing or malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    summarizer: str = "textrank"
+    max_chars: int = 120
+    max_sentences: int = 3
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_file_bytes: int = 8_000_000
+    inbox: str = ""
+    times: tuple[str, ...] = ("05:30", "06:30")
+    deadline: str = "07:00"
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    admins: tuple[int, ...] = ()
+    default_time: str = "07:30"
+    catch_up: str = "same_day"
+    rate_per_second: float = 25
+    per_chat_interval: float = 1.0
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    paper: str
+    timezone: str
+    region_path: Path
+    topics_path: Path
+    stopwords_path: Path
+    db: str = ""
+    county_order: tuple[str, ...] = ()
+    summary: SummarySettings = field(default_factory=SummarySettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+
+    def db_path(self, explicit: str | None = None) -> Path:
+        """--db, else $PAPERDIGEST_DB, else config, else the per-user data directory."""
+        chosen = explicit or os.environ.get("PAPERDIGEST_DB") or self.db
+        if chosen:
+            return Path(chosen).expanduser()
+        return Path(platformdirs.user_data_dir("paperdigest")) / "paperdigest.db"
+
+
+def _admins_from_env(value: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read settings from `path`, else $PAPERDIGEST_CONFIG, else config/settings.toml."""
+    path = Path(path or os.environ.get("PAPERDIGEST_CONFIG") or CONFIG_DIR / "settings.toml")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: settings file not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    base = path.parent
+    paper = raw.get("paper", {})
+    bot = dict(raw.get("bot", {}))
+    admins = tuple(int(a) for a in bot.pop("admins", ()))
+    try:
+        admins += _admins_from_env(os.environ.get("PAPERDIGEST_ADMINS", ""))
+        return Settings(
+            paper=paper.get("name", "聊城日报"),
+            timezone=paper.get("timezone", "Asia/Shanghai"),
+            region_path=base / paper.get("region", "region/liaocheng.toml"),
+            topics_path=base / paper.get("topics", "topics.toml"),
+            stopwords_path=base / paper.get("stopwords", "stopwords.txt"),
+            db=raw.get("store", {}).get("db", ""),
+            county_order=tuple(raw.get("digest", {}).get("county_order", ())),
+            summary=SummarySettings(**raw.get("summary", {})),
+            ingest=IngestSettings(**{k: tuple(v) if isinstance(v, list) else v
+                                     for k, v in raw.get("ingest", {}).items()}),
+            bot=BotSettings(admins=tuple(dict.fromkeys(admins)), **bot),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
