@@ -1,0 +1,337 @@
+"""Split a page's text, as a PDF-to-text tool leaves it, into articles.
+
+The layout of 聊城日报's e-paper text: articles in column order, body first and headline after it;
+lines cut every 17 or 36 characters; blank lines between paragraphs, but also where a column
+ends mid-sentence; news opens with a dateline `本报讯（记者 X 通讯员 Y）`; photo captions close
+with a credit `■ 本报记者 X`; features carry a byline either above the body or below the headline.
+
+We work in three passes over plain data: lines -> blocks (runs of lines between blank lines,
+cut again at datelines and bylines) -> units (paragraphs, headline blocks, bylines, with column
+breaks mended) -> articles.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from digest.models import Article, SkippedBlock
+
+# Role words in datelines and bylines, longest first so 本报记者 wins over 记者.
+_ROLES = ("本报通讯员", "本报记者", "特约记者", "见习记者", "实习记者", "通讯员", "实习生", "记者", "摄影", "摄")
+# PDF tools space out the characters of bylines: `本 报 记 者`.
+_SPACED_ROLE = re.compile("|".join(r"\s*".join(role) for role in _ROLES))
+_DATELINE = re.compile(r"^本报讯\s*[（(]([^）)]{0,60})[）)]\s*")
+_DATELINE_BARE = re.compile(r"^本报讯\s*")
+_BYLINE_START = re.compile(r"^■|^(本报记者|本报通讯员)\s*[\u4e00-\u9fff]")
+_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+_CJK_OR_PUNCT = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…·]"
+_SPACE_NEAR_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})[ \t\u3000]+|[ \t\u3000]+(?={_CJK_OR_PUNCT})")
+_TERMINAL = "。！？!?”’」』…）)"
+_OPEN_ENDING = "，、；：,;:“‘（(《「『"
+_CLOSING_START = "，。、；：！？”’）》」』,.;:!?)"
+_COUNTY_KICKER = re.compile(r"^(我市|全市|[\u4e00-\u9fff]{1,3}(市|县|区))$")
+
+
+@dataclass
+class _Block:
+    """Consecutive non-blank lines; kind is 'text' or 'byline'."""
+
+    lines: list[str]
+    kind: str = "text"
+    column_width: float = 0.0  # the width of a full line in this part of the page
+
+    @property
+    def text(self) -> str:
+        return join_lines(self.lines)
+
+
+@dataclass
+class _Draft:
+    """An article while it is being assembled."""
+
+    dateline: str = ""
+    top_byline: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    headline: list[_Block] = field(default_factory=list)
+    end_byline: list[str] = field(default_factory=list)
+    closed_by_credit: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.paragraphs or self.top_byline)
+
+
+def normalise_spacing(text: str) -> str:
+    """Drop the spaces PDF tools put between Chinese characters: `8 月 23 日` -> `8月23日`."""
+    return _SPACE_NEAR_CJK.sub("", text).strip()
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join wrapped lines: no space between Chinese, one space between two Latin words."""
+    out = ""
+    for line in (ln.strip() for ln in lines):
+        if out and line and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            out += " "
+        out += line
+    return out
+
+
+def _collapse_roles(text: str) -> str:
+    return _SPACED_ROLE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
+
+
+def names_in_credit(credit: str) -> list[str]:
+    """Names from `记者 X 通讯员 Y Z` or `■ 本报记者 X 本报通讯员 Y`, in order, role words dropped."""
+    credit = _collapse_roles(credit.replace("■", " "))
+    for role in _ROLES:
+        credit = credit.replace(role, " ")
+    return [w for w in re.split(r"[\s,，、]+", credit) if _NAME.match(w)]
+
+
+def _is_byline(line: str) -> bool:
+    line = _collapse_roles(line.strip())
+    if not _BYLINE_START.search(line):
+        return False
+    rest = line.lstrip("■ ")
+    return len(rest) <= 40 and "。" not in rest and bool(names_in_credit(rest))
+
+
+def _lines_to_blocks(text: str) -> list[_Block]:
+    """Group lines into blocks; a dateline or byline always starts a block of its own."""
+    blocks: list[_Block] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            blocks.append(_Block(current.copy()))
+            current.clear()
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        # A photo credit often shares the caption's last line: `一抹亮色。 ■ 本报记者 朱玉东`.
+        head, mark, tail = line.partition("■")
+        if mark and head.strip() and _is_byline(mark + tail):
+            current.append(head.strip())
+            line = mark + tail
+        if _is_byline(line):
+            flush()
+            if blocks and blocks[-1].kind == "byline":
+                blocks[-1].lines.append(line)
+            else:
+                blocks.append(_Block([line], "byline"))
+            continue
+        if _collapse_roles(line).startswith("本报讯"):
+            flush()
+        elif blocks and blocks[-1].kind == "byline" and not current:
+            pass  # a byline block is never continued by text
+        current.append(line)
+    flush()
+    return blocks
+
+
+def _headline_like(block: _Block) -> bool:
+    """Short, no full stop, not ending mid-clause: what a headline, kicker or subtitle looks like."""
+    text = block.text
+    if len(block.lines) >= 2 and block.column_width and _width(block.lines[0]) >= 0.85 * block.column_width:
+        return False  # full-width lines: body text cut by a column end, not a headline
+    return (
+        len(block.lines) <= 3
+        and len(text) <= 48
+        and "。" not in text
+        and text[-1] not in "，、；：,;:！？!?"
+        and not text.startswith("本报讯")
+    )
+
+
+def _continues(first: _Block, second: _Block) -> bool:
+    """Whether a blank line between two text blocks was a column break inside one paragraph."""
+    if second.kind != "text" or second.text.startswith("本报讯"):
+        return False
+    end = first.text[-1]
+    start = second.text
+    if end in _TERMINAL:
+        return False
+    if start[0] in _CLOSING_START:
+        return True
+    if end in _OPEN_ENDING:
+        return True
+    if not _headline_like(first):
+        return True
+    # A lone full line ending mid-word: the next block opens with the word's tail (`建` | `设。`).
+    if start[0] in "“‘（(《「":
+        return False
+    clause = re.split(r"[，。、；：！？,.;:!?]", start, maxsplit=1)[0]
+    return 1 <= len(clause) <= 2 and len(start) > len(clause)
+
+
+def _measure_columns(blocks: list[_Block]) -> list[_Block]:
+    """Give each block the full-line width of the nearest body paragraph, before it if any."""
+    widths = [max(map(_width, b.lines)) if b.kind == "text" and len(b.lines) >= 3 else 0.0 for b in blocks]
+    for i, block in enumerate(blocks):
+        before = [w for w in widths[:i] if w]
+        after = [w for w in widths[i + 1:] if w]
+        block.column_width = before[-1] if before else (after[0] if after else 0.0)
+    return blocks
+
+
+def _mend_column_breaks(blocks: list[_Block]) -> list[_Block]:
+    mended: list[_Block] = []
+    for block in blocks:
+        if mended and mended[-1].kind == "text" and _continues(mended[-1], block):
+            mended[-1].lines.extend(block.lines)
+        else:
+            mended.append(_Block(list(block.lines), block.kind, block.column_width))
+    return mended
+
+
+def _headline_parts(blocks: list[_Block]) -> tuple[str, str, str]:
+    """Kicker, title and subtitle from the headline blocks that follow a body."""
+    parts = [_headline_text(b) for b in blocks]
+    if len(parts) == 1:
+        lines = blocks[0].lines
+        if len(lines) >= 2 and lines[-1].startswith("——"):
+            return "", _headline_text(_Block(lines[:-1])), lines[-1].strip()
+        return "", parts[0], ""
+    if len(parts) >= 3:
+        return parts[0], parts[1], "".join(parts[2:])
+    first, second = parts
+    if second.startswith("——"):
+        return "", first, second
+    if first.endswith("——") or _COUNTY_KICKER.match(first) or _width(first) <= 6:
+        return first, second, ""
+    # Two plain lines: a subtitle is usually the longer, more specific line; a kicker the shorter lead-in.
+    if _width(second) - _width(first) >= 3:
+        return "", first, second
+    return first, second, ""
+
+
+def _headline_text(block: _Block) -> str:
+    text = join_lines(block.lines)
+    # Keep a deliberate gap between two phrases (`强化党建引领 当好开路先锋`), one space wide.
+    return re.sub(r"[ \t\u3000]+", " ", text).strip()
+
+
+def _width(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def _clean_paragraph(text: str) -> str:
+    return normalise_spacing(_collapse_roles(text))
+
+
+def _finish(draft: _Draft) -> Article | None:
+    if not draft.paragraphs:
+        return None
+    kicker, title, subtitle = _headline_parts(draft.headline) if draft.headline else ("", "", "")
+    reporters = names_in_credit(draft.dateline) + names_in_credit(" ".join(draft.top_byline + draft.end_byline))
+    if draft.closed_by_credit and not draft.headline:
+        kind = "photo"
+    elif draft.dateline:
+        kind = "news"
+    elif draft.headline:
+        kind = "feature"
+    else:
+        kind = "photo" if draft.end_byline else "news"
+    return Article(
+        kind=kind,
+        kicker=kicker,
+        title=title,
+        subtitle=subtitle,
+        reporters=tuple(dict.fromkeys(reporters)),
+        paragraphs=tuple(p for p in draft.paragraphs if p),
+    )
+
+
+def _split_paragraphs(block: _Block) -> list[str]:
+    """A short line ending a sentence ends a paragraph even with no blank line after it."""
+    paragraphs, current = [], []
+    for line in block.lines:
+        current.append(line)
+        if line[-1] in "。！？”" and block.column_width and _width(line) < 0.8 * block.column_width:
+            paragraphs.append(join_lines(current))
+            current = []
+    if current:
+        paragraphs.append(join_lines(current))
+    return paragraphs
+
+
+def _start_paragraph(draft: _Draft, block: _Block) -> None:
+    for i, text in enumerate(_split_paragraphs(block)):
+        match = _DATELINE.match(text) or _DATELINE_BARE.match(text)
+        if i == 0 and match and not draft.paragraphs:
+            draft.dateline = match.group(1) if match.groups() else ""
+            text = text[match.end():]
+        draft.paragraphs.append(_clean_paragraph(text))
+
+
+def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
+    """Split page text into articles, in page order; what fits no article is returned as skipped."""
+    units = _mend_column_breaks(_measure_columns(_lines_to_blocks(_collapse_roles(text))))
+    articles: list[Article] = []
+    skipped: list[SkippedBlock] = []
+    draft = _Draft()
+
+    def close() -> None:
+        nonlocal draft
+        article = _finish(draft)
+        if article:
+            articles.append(article)
+        elif draft.top_byline or draft.headline:
+            skipped.append(SkippedBlock(" ".join(draft.top_byline + [b.text for b in draft.headline]),
+                                        "headline or byline with no body"))
+        draft = _Draft()
+
+    for i, unit in enumerate(units):
+        following = units[i + 1] if i + 1 < len(units) else None
+        if unit.kind == "byline":
+            if draft.paragraphs and not draft.headline:
+                draft.end_byline += unit.lines
+                draft.closed_by_credit = True
+                close()
+            elif draft.headline and not draft.end_byline and _byline_closes(draft, following):
+                draft.end_byline += unit.lines
+                close()
+            else:
+                close()
+                draft.top_byline += unit.lines
+            continue
+        text = unit.text
+        if text.startswith("本报讯"):
+            close()
+            _start_paragraph(draft, unit)
+        elif draft.paragraphs and not draft.headline and _headline_like(unit) and _ends_body(following):
+            draft.headline.append(unit)
+        elif draft.headline and _headline_like(unit) and not draft.end_byline and _ends_body(following):
+            draft.headline.append(unit)
+        elif draft.headline or draft.end_byline:
+            close()
+            _start_paragraph(draft, unit)
+        else:
+            _start_paragraph(draft, unit)
+    close()
+    return articles, skipped
+
+
+def _ends_body(following: _Block | None) -> bool:
+    """A headline block is followed by the end of the page, another headline block, a byline or a new article."""
+    return True if following is None else following.kind == "byline" or _is_article_start(following) or (
+        _headline_like(following))
+
+
+def _is_article_start(block: _Block) -> bool:
+    # Any paragraph can open the next article once a headline has closed this one; what we can
+    # tell from a block alone is a dateline, or a paragraph that opens a sentence.
+    text = block.text
+    return text.startswith("本报讯") or text[0] not in _CLOSING_START
+
+
+def _byline_closes(draft: _Draft, following: _Block | None) -> bool:
+    """A byline after a headline closes a feature (`一张表单的背后` / `■ 本报记者 X`) unless it heads the next one."""
+    if following is None or following.kind == "byline" or following.text.startswith("本报讯"):
+        return True
+    # Followed by an undated body: it belongs to whichever article has no credit yet.
+    return not (draft.dateline or draft.top_byline)
