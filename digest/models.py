@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 KINDS = ("news", "photo", "feature")
+_LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日(上午|下午|晚|晚上)?[，,、]?")
+
+
+def caption_title(caption: str, limit: int = 30) -> str:
+    """A display title for photo news, which has none: the caption's first sentence, minus its date."""
+    first = _LEADING_DATE.sub("", caption.strip()).split("。")[0]
+    if len(first) <= limit:
+        return first
+    cut = first.rfind("，", 0, limit)
+    return first[:cut] if cut >= limit // 2 else first[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,13 @@ class Article:
     @property
     def body(self) -> str:
         return "\n".join(self.paragraphs)
+
+    @property
+    def display_title(self) -> str:
+        """The title a reader sees in a digest; photo news gets one made from its caption."""
+        if self.title:
+            return self.title
+        return caption_title(self.paragraphs[0]) if self.paragraphs else ""
 
     @property
     def headline(self) -> str:

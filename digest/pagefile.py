@@ -20,7 +20,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MAGIC = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
-    b"%PDF": "a PDF (convert it to text first)",
+    b"%PDF": "a PDF",
     b"PK\x03\x04": "a ZIP archive or Office document",
     b"GIF8": "a GIF image",
 }

@@ -30,6 +30,7 @@ _SPACE_NEAR_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})[ \t\u3000]+|[ \t\u3000]+(?=
 _TERMINAL = "。！？!?”’」』…）)"
 _OPEN_ENDING = "，、；：,;:“‘（(《「『"
 _CLOSING_START = "，。、；：！？”’）》」』,.;:!?)"
+_LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日")
 _COUNTY_KICKER = re.compile(r"^(我市|全市|[\u4e00-\u9fff]{1,3}(市|县|区))$")
 
 
@@ -151,21 +152,34 @@ def _continues(first: _Block, second: _Block) -> bool:
     """Whether a blank line between two text blocks was a column break inside one paragraph."""
     if second.kind != "text" or second.text.startswith("本报讯"):
         return False
-    end = first.text[-1]
-    start = second.text
+    end, start = first.text[-1], second.text
     if end in _TERMINAL:
         return False
-    if start[0] in _CLOSING_START:
+    if start[0] in _CLOSING_START or end in _OPEN_ENDING or not _headline_like(first):
         return True
-    if end in _OPEN_ENDING:
-        return True
-    if not _headline_like(first):
-        return True
-    # A lone full line ending mid-word: the next block opens with the word's tail (`建` | `设。`).
-    if start[0] in "“‘（(《「":
-        return False
-    clause = re.split(r"[，。、；：！？,.;:!?]", start, maxsplit=1)[0]
-    return 1 <= len(clause) <= 2 and len(start) > len(clause)
+    return _continuation_score(first, second) >= 2
+
+
+def _continuation_score(first: _Block, second: _Block) -> int:
+    """Weigh a short block ending mid-sentence: the end of a column, or a headline?"""
+    text, start = first.text, second.text
+    score = 0
+    if first.column_width and _width(first.lines[-1]) >= 0.85 * first.column_width:
+        score += 1  # a full line: the column ran out
+    if re.search("[，、]", text):
+        score += 1  # headlines seldom pause mid-line
+    if text.count("“") != text.count("”") or text.count("（") != text.count("）"):
+        score += 2  # a quote or bracket left open goes on in the next column
+    if text.endswith("—"):
+        score -= 2  # `……，市交通运输局——` leads into a title
+    clause = re.split(r"[，。、；：！？,.;:!?]", start, maxsplit=1)[0].strip("”’」』）)")
+    if start[0] in "的了着地得之" or (1 <= len(clause) <= 2 and len(start) > len(clause)):
+        score += 2  # `设。`, `的18道工序`: the tail of a sentence, not the start of one
+    if start[0] in "“‘《（(「" or _LEADING_DATE.match(start):
+        score -= 2  # a quote or a date opens a new article
+    if _headline_like(second):
+        score -= 1
+    return score
 
 
 def _measure_columns(blocks: list[_Block]) -> list[_Block]:
@@ -246,10 +260,24 @@ def _finish(draft: _Draft) -> Article | None:
     )
 
 
+def _join_credit(lines: list[str]) -> list[str]:
+    """Mend a dateline wrapped inside its names: `通讯员 李` + `丽 蒋红帅）` is 李丽, but
+    `通讯员 王菲` + `刘子恒）` is two people (a one-character piece is never a whole name)."""
+    first = lines[0]
+    for i, line in enumerate(lines[1:], start=1):
+        if re.search(r"[）)]", first):
+            return [first, *lines[i:]]
+        before = re.split(r"[\s（(]", first)[-1]
+        after = re.split(r"[\s）)]", line.strip())[0]
+        first += (" " if len(before) >= 2 and len(after) >= 2 else "") + line.strip()
+    return [first]
+
+
 def _split_paragraphs(block: _Block) -> list[str]:
     """A short line ending a sentence ends a paragraph even with no blank line after it."""
     paragraphs, current = [], []
-    for line in block.lines:
+    lines = _join_credit(block.lines) if block.lines[0].startswith("本报讯") else block.lines
+    for line in lines:
         current.append(line)
         if line[-1] in "。！？”" and block.column_width and _width(line) < 0.8 * block.column_width:
             paragraphs.append(join_lines(current))

@@ -1,0 +1,231 @@
+"""The `paperdigest` command: parses arguments and calls the library, nothing more."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date as Date
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from digest import compose, explain, ingest, search, store
+from digest.pagefile import PageError, read_page
+from digest.pipeline import Pipeline
+from digest.settings import ConfigError, Settings, load_settings
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+
+class Context:
+    """Settings and the pipeline, loaded only when a command needs them (jieba takes ~0.6 s)."""
+
+    def __init__(self, config: str | None, db: str | None) -> None:
+        try:
+            self.settings: Settings = load_settings(config)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+        self.db_option = db
+        self._pipeline: Pipeline | None = None
+
+    @property
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            try:
+                self._pipeline = Pipeline.build(self.settings)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._pipeline
+
+    def db(self, path: str | None = None):  # noqa: ANN201 - sqlite_utils.Database
+        return store.connect(self.settings.db_path(path or self.db_option))
+
+    def today(self) -> Date:
+        return datetime.now(ZoneInfo(self.settings.timezone)).date()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option("--config", envvar="PAPERDIGEST_CONFIG", help="Settings TOML (default: config/settings.toml).")
+@click.option("--db", help="SQLite file (default: $PAPERDIGEST_DB, then config, then the user data folder).")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+@click.version_option(package_name="paperdigest")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, db: str | None, verbose: bool) -> None:
+    """Turn 聊城日报's e-paper pages into a searchable archive and a daily digest."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(config, db)
+
+
+def _valid_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return Date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-20") from exc
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="text", show_default=True)
+@pass_context
+def parse(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
+    """Split page files into articles and print them (nothing is stored)."""
+    failed = False
+    for path in files:
+        try:
+            page = obj.pipeline.process(read_page(path, obj.settings.ingest.max_file_bytes))
+        except PageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"{page.file}: {len(page.articles)} articles ({page.encoding})", err=True)
+        for a in page.articles:
+            if fmt == "jsonl":
+                click.echo(json.dumps(_article_json(page.file, a), ensure_ascii=False))
+            else:
+                click.echo(f"[{a.kind}] {a.headline or a.display_title}  ·  {a.county} · {a.topic}"
+                           f"  ·  {'、'.join(a.reporters)}\n    {a.summary}\n")
+    if failed:
+        sys.exit(1)
+
+
+def _article_json(file: str, a) -> dict:  # noqa: ANN001 - digest.models.Article
+    return {
+        "file": file, "kind": a.kind, "kicker": a.kicker, "title": a.title, "subtitle": a.subtitle,
+        "display_title": a.display_title, "reporters": list(a.reporters), "county": a.county,
+        "counties": list(a.counties), "topic": a.topic, "topics": list(a.topics), "summary": a.summary,
+        "body": a.body,
+    }
+
+
+@cli.command(name="ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--date", "day", callback=_valid_date, help="Issue date, YYYY-MM-DD (default: today).")
+@click.option("--paper", help="Paper name (default: from config).")
+@click.option("--page", type=int, help="Page number, when a single file is given.")
+@pass_context
+def ingest_command(obj: Context, files: tuple[Path, ...], day: str | None, paper: str | None, page: int | None) -> None:
+    """Store page files: same page twice changes nothing, a corrected page replaces its articles."""
+    db = obj.db()
+    day = day or obj.today().isoformat()
+    paper = paper or obj.settings.paper
+    pipeline = obj.pipeline
+    show_bar = sys.stderr.isatty() and len(files) > 1
+    with click.progressbar(length=len(files), label="ingesting", file=sys.stderr if show_bar else None,
+                           hidden=not show_bar) as bar:
+        outcomes = ingest.ingest_files(db, pipeline, list(files), paper=paper, date=day, page=page,
+                                       on_done=lambda _: bar.update(1))
+    for o in outcomes:
+        if o.ok:
+            counties = "、".join(f"{c} {n}" for c, n in o.counties.items())
+            click.echo(f"{o.file}: page {o.page}, {o.status}, {o.articles} articles ({o.encoding}) {counties}")
+        else:
+            click.echo(f"error: {o.file}: {o.error}", err=True)
+    if not all(o.ok for o in outcomes):
+        sys.exit(1)
+
+
+@cli.command(name="search")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--days", type=click.IntRange(min=0), help="Only the last N days.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@pass_context
+def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit: int) -> None:
+    """Search the archive: words, "a phrase", -excluded; best matches first."""
+    db = obj.db()
+    try:
+        results = search.search(db, obj.pipeline.segmenter, " ".join(words), days=days, today=obj.today(),
+                                limit=limit)
+    except search.QueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not results:
+        click.echo("没有找到匹配的文章。试试更短或更少的关键词。")
+    for r in results:
+        a = r.article
+        click.echo(f"{r.date} · {a.county or '—'} · [{r.id}] {a.display_title}\n    {a.summary}")
+
+
+@cli.command(name="digest")
+@click.option("--date", "day", callback=_valid_date, help="Issue date (default: the latest stored).")
+@click.option("--county", "counties", multiple=True, help="Only this county (repeatable).")
+@click.option("--topic", "topics", multiple=True, help="Only this topic (repeatable).")
+@click.option("--paper", help="Paper name (default: from config).")
+@pass_context
+def digest_command(obj: Context, day: str | None, counties: tuple[str, ...], topics: tuple[str, ...],
+                   paper: str | None) -> None:
+    """Print a day's digest, by county then topic."""
+    db = obj.db()
+    paper = paper or obj.settings.paper
+    day = day or store.latest_date(db, paper) or obj.today().isoformat()
+    click.echo(compose.render_text(_compose(obj, db, paper, day, counties, topics)))
+
+
+def _compose(obj: Context, db, paper: str, day: str, counties=(), topics=()) -> compose.Digest:  # noqa: ANN001
+    return compose.compose_digest(
+        store.articles_on(db, day, paper), paper=paper, date=day, county_order=obj.settings.county_order,
+        counties=set(counties), topics=set(topics),
+    )
+
+
+@cli.command(name="explain")
+@click.argument("target")
+@pass_context
+def explain_command(obj: Context, target: str) -> None:
+    """Show why each article got its county and topic (a page file, or a stored article id)."""
+    pipeline = obj.pipeline
+    if target.isdigit() and not Path(target).exists():
+        stored = store.get_article(obj.db(), int(target))
+        if stored is None:
+            raise click.ClickException(f"no article with id {target}")
+        articles = [stored.article]
+    else:
+        try:
+            text = read_page(target, obj.settings.ingest.max_file_bytes)
+        except PageError as exc:
+            raise click.ClickException(str(exc)) from exc
+        articles = [a for a in pipeline.process(text).articles]
+    for a in articles:
+        click.echo(explain.explain(a, pipeline.tagger.tag(a)))
+        click.echo()
+
+
+@cli.command()
+@click.option("--samples", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SAMPLES_DIR,
+              show_default=True)
+@click.option("--db", "db_path", default="paperdigest-demo.db", show_default=True,
+              help="Where the demo keeps its database (your real one is left alone).")
+@pass_context
+def demo(obj: Context, samples: Path, db_path: str) -> None:
+    """Ingest the bundled sample pages, print the latest day's digest and one search."""
+    db = store.connect(db_path)
+    pipeline = obj.pipeline
+    files = sorted(samples.glob("*.txt"))
+    by_date: dict[str, list[Path]] = {}
+    for f in files:
+        by_date.setdefault(f.name[:10], []).append(f)
+    for day, group in by_date.items():
+        for o in ingest.ingest_files(db, pipeline, group, paper=obj.settings.paper, date=day):
+            click.echo(f"ingest {day} {o.file}: {o.status}, {o.articles} articles" if o.ok
+                       else f"error: {o.file}: {o.error}")
+    latest = max(by_date) if by_date else obj.today().isoformat()
+    click.echo()
+    click.echo(compose.render_text(_compose(obj, db, obj.settings.paper, latest)))
+    click.echo("\n$ paperdigest search 光伏")
+    for r in search.search(db, pipeline.segmenter, "光伏", limit=3):
+        click.echo(f"{r.date} · {r.article.county} · [{r.id}] {r.article.display_title}\n    {r.article.summary}")
+    click.echo(f"\n(database: {Path(db_path).resolve()})")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

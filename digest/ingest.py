@@ -1,0 +1,88 @@
+"""Ingest page files into the store, one file at a time: a bad file never stops the others.
+
+Each file is read, checked, split, tagged and summarised completely before its one write
+transaction, so a file that fails at any step leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from digest.pagefile import PageError, read_page
+from digest.pipeline import Pipeline
+from digest.store import store_page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file: stored, replaced, unchanged, or error (with the reason)."""
+
+    file: str
+    status: str
+    page: int = 0
+    encoding: str = ""
+    articles: int = 0
+    counties: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "error"
+
+
+def page_number(path: Path | str, default: int) -> int:
+    """The page number in a file's name (`2026-11-20_03.txt`, `004_x.txt`), else `default`."""
+    stem = Path(path).stem
+    match = re.search(r"[_-](\d{1,3})$", stem) or re.match(r"(\d{1,3})[_-]", stem)
+    return int(match.group(1)) if match else default
+
+
+def ingest_file(
+    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int
+) -> FileOutcome:
+    name = Path(path).name
+    try:
+        text = read_page(path, max_bytes=pipeline.settings.ingest.max_file_bytes)
+        page = pipeline.process(text)
+        result = store_page(db, page, paper=paper, date=date, page_no=page_no, indexer=pipeline.segmenter)
+    except PageError as exc:
+        log.warning("%s", exc)
+        return FileOutcome(file=name, status="error", page=page_no, error=exc.reason)
+    except (ValueError, IndexError, KeyError, RecursionError) as exc:
+        # A bug meeting an odd page must cost that page only, never the run or what is stored.
+        log.exception("%s: could not be split", name)
+        return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
+    counties = Counter(a.county for a in page.articles)
+    log.info("%s: %s, %d articles (%s)", name, result.status, len(page.articles), text.encoding)
+    return FileOutcome(file=name, status=result.status, page=page_no, encoding=text.encoding,
+                       articles=len(page.articles), counties=dict(counties))
+
+
+def ingest_files(
+    db: sqlite_utils.Database,
+    pipeline: Pipeline,
+    paths: Sequence[Path | str],
+    *,
+    paper: str,
+    date: str,
+    page: int | None = None,
+    on_done: Callable[[FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Ingest each file as its own page; `page` fixes the number when a single file is given."""
+    outcomes = []
+    for i, path in enumerate(paths, start=1):
+        number = page if page is not None and len(paths) == 1 else page_number(path, default=i)
+        outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=number)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes

@@ -1,0 +1,97 @@
+"""Keyword search over stored articles, with a small query language people already know.
+
+`光伏 电站` (both), `"数字孪生平台"` (a phrase), `-招聘` (exclude). Whatever is typed is turned
+into an FTS5 query we build ourselves, every token quoted, so FTS syntax (`NEAR`, `OR`, `*`,
+unbalanced quotes) and SQL fragments in a query are only ever searched for as text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date as Date
+from datetime import timedelta
+from typing import Any
+
+import sqlite_utils
+
+from digest.models import StoredArticle
+from digest.segment import Segmenter
+from digest.store import ARTICLE_COLUMNS, row_to_stored
+
+MAX_QUERY_CHARS = 200
+_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+class QueryError(ValueError):
+    """A query we refuse, with a message fit to show the person who typed it."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """Parsed search words: each inner tuple is one required term or phrase, as tokens."""
+
+    required: tuple[tuple[str, ...], ...]
+    excluded: tuple[tuple[str, ...], ...] = ()
+
+    def to_fts(self) -> str:
+        """An FTS5 MATCH expression in which every token is a quoted string."""
+        def phrase(tokens: tuple[str, ...]) -> str:
+            quoted = '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'
+            # A single word may also stand inside a longer one (the parts column); a phrase may not.
+            return quoted if len(tokens) == 1 else "{title body} : " + quoted
+
+        expr = " AND ".join(phrase(t) for t in self.required)
+        for tokens in self.excluded:
+            expr += f" NOT {phrase(tokens)}"
+        return expr
+
+
+def parse_query(text: str, segmenter: Segmenter) -> Query:
+    """Parse what a person typed; raise QueryError with a friendly reason when it cannot be searched."""
+    text = (text or "").strip()
+    if not text:
+        raise QueryError("请输入要搜索的关键词。")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"关键词太长了（{len(text)} 个字符），请控制在 {MAX_QUERY_CHARS} 个字符以内。")
+    required: list[tuple[str, ...]] = []
+    excluded: list[tuple[str, ...]] = []
+    for match in _PART.finditer(text):
+        negate, quoted, bare = match.groups()
+        if bare is not None:
+            negate, words = ("-", bare[1:]) if bare.startswith("-") and len(bare) > 1 else ("", bare)
+        else:
+            words = quoted
+        # Words typed together are a phrase: `光伏发电` must not match 光伏 here and 发电 there.
+        tokens = tuple(segmenter.terms(words))
+        if tokens:
+            (excluded if negate else required).append(tokens)
+    if not required:
+        raise QueryError("没有可搜索的关键词：请至少给出一个不带“-”的词。")
+    return Query(tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded)))
+
+
+def search(
+    db: sqlite_utils.Database,
+    segmenter: Segmenter,
+    text: str,
+    *,
+    days: int | None = None,
+    today: Date | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> list[StoredArticle]:
+    """Best matches first (bm25, headline weighted above body), newest first among equals."""
+    query = parse_query(text, segmenter)
+    sql = (
+        f"SELECT {ARTICLE_COLUMNS}, bm25(articles_fts, 4.0, 1.0, 0.5) AS rank FROM articles_fts"
+        " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
+    )
+    params: list[Any] = [query.to_fts()]
+    if days is not None:
+        since = (today or Date.today()) - timedelta(days=days)
+        sql += " AND a.date >= ?"
+        params.append(since.isoformat())
+    sql += " ORDER BY rank, a.date DESC, a.id LIMIT ? OFFSET ?"
+    params += [limit, offset]
+    return [row_to_stored(row, rank=row["rank"]) for row in db.query(sql, params)]
