@@ -35,8 +35,12 @@ class Pipeline:
     def build(cls, settings: Settings, taxonomy: Taxonomy | None = None) -> Pipeline:
         """Load region, taxonomy and tokenizer once; `taxonomy` overrides config (admins' edits)."""
         region = load_region(settings.region_path)
-        segmenter = Segmenter(words=region.dictionary_words(), stopwords=load_stopwords(settings.stopwords_path))
         taxonomy = taxonomy or load_taxonomy(settings.topics_path)
+        # The user dictionary has the stop-word file's format: one word a line, `#` comments.
+        extra = load_stopwords(settings.userdict_path) if settings.userdict_path else frozenset()
+        keywords = (k for topic in taxonomy.topics for k, _ in topic.keywords)
+        words = (*region.dictionary_words(), *sorted(extra), *keywords)
+        segmenter = Segmenter(words=words, stopwords=load_stopwords(settings.stopwords_path))
         s = settings.summary
         return cls(
             settings=settings,

@@ -20,6 +20,7 @@ from digest.segment import Segmenter
 from digest.store import ARTICLE_COLUMNS, row_to_stored
 
 MAX_QUERY_CHARS = 200
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 _PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
@@ -36,15 +37,27 @@ class Query:
 
     def to_fts(self) -> str:
         """An FTS5 MATCH expression in which every token is a quoted string."""
-        def phrase(tokens: tuple[str, ...]) -> str:
-            quoted = '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'
-            # A single word may also stand inside a longer one (the parts column); a phrase may not.
-            return quoted if len(tokens) == 1 else "{title body} : " + quoted
-
-        expr = " AND ".join(phrase(t) for t in self.required)
+        expr = " AND ".join(_match_word(t) for t in self.required)
         for tokens in self.excluded:
-            expr += f" NOT {phrase(tokens)}"
+            expr += f" NOT {_match_word(tokens)}"
         return expr
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _match_word(tokens: tuple[str, ...]) -> str:
+    """One typed word: a single token anywhere, or its tokens in sequence in title or body.
+
+    A word jieba cuts in pieces (`时风` -> 时 / 风) is also tried whole against the parts column,
+    which holds the two-character pieces of longer words (`时风集团`).
+    """
+    if len(tokens) == 1:
+        return _quote(tokens[0])
+    phrase = "{title body} : " + _quote(" ".join(tokens))
+    joined = "".join(tokens)
+    return f"({phrase} OR {_quote(joined)})" if _CJK_WORD.match(joined) else phrase
 
 
 def parse_query(text: str, segmenter: Segmenter) -> Query:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 # A token worth counting: it holds at least one CJK character, letter or digit.
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
+_CJK_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
 class Segmenter:
@@ -42,6 +43,24 @@ class Segmenter:
             if _WORDLIKE.search(t) and t not in self.stopwords and not t.isspace()
         ]
 
-    def search_terms(self, text: str) -> list[str]:
-        """Tokens for a full-text index: jieba's search mode also yields the parts of long words."""
-        return [t for t in self._tokenizer.cut_for_search(text, HMM=True) if _WORDLIKE.search(t)]
+    def terms(self, text: str) -> list[str]:
+        """Word-like tokens in text order, lower-cased, for a full-text index or query."""
+        return [t.lower() for t in self._tokenizer.cut(text, HMM=True) if _WORDLIKE.search(t)]
+
+    def parts(self, text: str) -> list[str]:
+        """Shorter words inside long ones, so `时风` finds `时风集团` and `孪生` finds `数字孪生`.
+
+        jieba's search mode gives the dictionary words inside a long token; the two-character
+        pieces of tokens of three or more characters catch the names jieba does not know.
+        """
+        tokens = self.terms(text)
+        whole = set(tokens)
+        found: dict[str, None] = {}
+        for t in self._tokenizer.cut_for_search(text, HMM=True):
+            if _WORDLIKE.search(t):
+                found[t.lower()] = None
+        for t in tokens:
+            if len(t) >= 3 and _CJK_ONLY.match(t):
+                for i in range(len(t) - 1):
+                    found[t[i:i + 2]] = None
+        return [t for t in found if t not in whole]

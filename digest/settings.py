@@ -48,6 +48,7 @@ class Settings:
     region_path: Path
     topics_path: Path
     stopwords_path: Path
+    userdict_path: Path | None = None
     db: str = ""
     county_order: tuple[str, ...] = ()
     summary: SummarySettings = field(default_factory=SummarySettings)
@@ -87,6 +88,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
             region_path=base / paper.get("region", "region/liaocheng.toml"),
             topics_path=base / paper.get("topics", "topics.toml"),
             stopwords_path=base / paper.get("stopwords", "stopwords.txt"),
+            userdict_path=base / paper["userdict"] if paper.get("userdict") else None,
             db=raw.get("store", {}).get("db", ""),
             county_order=tuple(raw.get("digest", {}).get("county_order", ())),
             summary=SummarySettings(**raw.get("summary", {})),

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from digest import subscriptions
 from digest.models import Article, Page, StoredArticle
 
 SCHEMA_VERSION = 1
@@ -50,6 +51,7 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         db.enable_wal()
     ensure_schema(db)
+    subscriptions.ensure_schema(db)
     return db
 
 

@@ -1,0 +1,74 @@
+"""Shared fixtures: settings from config/, one pipeline (one jieba load) per test session, real SQLite files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest import store
+from digest.pipeline import Pipeline
+from digest.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings(ROOT / "config" / "settings.toml")
+
+
+@pytest.fixture(scope="session")
+def pipeline(settings: Settings) -> Pipeline:
+    return Pipeline.build(settings)
+
+
+@pytest.fixture(scope="session")
+def segmenter(pipeline: Pipeline):
+    """The pipeline's own tokenizer: region names and stop words loaded, built once."""
+    return pipeline.segmenter
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = store.connect(tmp_path / "test.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def seed_files() -> list[Path]:
+    return sorted(SEEDS.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def gold() -> list[dict]:
+    return json.loads((SEEDS / "gold.json").read_text(encoding="utf-8"))
+
+
+# --- tagging fixtures ---
+# Region, taxonomy and tagger from config/, on the session's one `segmenter` (region names loaded).
+@pytest.fixture(scope="session")
+def region():
+    from digest.region import load_region
+
+    return load_region(ROOT / "config" / "region" / "liaocheng.toml")
+
+
+@pytest.fixture(scope="session")
+def taxonomy():
+    from digest.topics import load_taxonomy
+
+    return load_taxonomy(ROOT / "config" / "topics.toml")
+
+
+@pytest.fixture(scope="session")
+def tagger(region, taxonomy, segmenter):
+    from digest.tagging import Tagger
+
+    return Tagger(region, taxonomy, segmenter)
+# --- end tagging fixtures ---

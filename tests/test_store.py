@@ -1,0 +1,82 @@
+"""Storing pages in a real SQLite file: idempotent, corrections replace, failures change nothing."""
+
+import pytest
+
+from digest import ingest, store
+from digest.pagefile import read_page
+
+DAY = "2024-11-06"
+
+
+def counts(db) -> tuple[int, int, int]:
+    return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("pages", "articles", "articles_fts"))
+
+
+def test_seed_pages_stored_with_all_fields(db, pipeline, seed_files):
+    outcomes = ingest.ingest_files(db, pipeline, seed_files, paper="聊城日报", date=DAY)
+    assert [(o.status, o.page, o.articles) for o in outcomes] == [("stored", 0, 8), ("stored", 4, 9)]
+    assert counts(db) == (2, 17, 17)
+    first = store.articles_on(db, DAY)[0]
+    assert first.article.title == "以项目之“进”促发展之“稳”"
+    assert first.article.reporters == ("董金鑫", "江洪斌")
+    assert first.article.summary and first.article.county and first.article.topic
+
+
+def test_same_page_twice_changes_nothing(db, pipeline, seed_files):
+    ingest.ingest_files(db, pipeline, seed_files, paper="聊城日报", date=DAY)
+    ids = [s.id for s in store.articles_on(db, DAY)]
+    again = ingest.ingest_files(db, pipeline, seed_files, paper="聊城日报", date=DAY)
+    assert [o.status for o in again] == ["unchanged", "unchanged"]
+    assert [s.id for s in store.articles_on(db, DAY)] == ids
+    assert counts(db) == (2, 17, 17)
+
+
+def test_corrected_page_replaces_its_articles(db, pipeline, seed_files, tmp_path):
+    ingest.ingest_files(db, pipeline, seed_files, paper="聊城日报", date=DAY)
+    text = read_page(seed_files[0]).text
+    corrected = tmp_path / seed_files[0].name
+    # The correction drops the last article (文联) and fixes a word in another.
+    cut = text.index("本报讯（刘学 魏晓晨）")
+    corrected.write_text(text[:cut].replace("小棉服开拓大市场", "小棉服开拓国内外大市场"), encoding="utf-8")
+    [outcome] = ingest.ingest_files(db, pipeline, [corrected], paper="聊城日报", date=DAY)
+    assert (outcome.status, outcome.articles) == ("replaced", 7)
+    titles = [s.article.title for s in store.articles_on(db, DAY)]
+    assert "小棉服开拓国内外大市场" in titles and "小棉服开拓大市场" not in titles
+    assert counts(db) == (2, 16, 16)
+
+
+def test_failed_write_leaves_the_earlier_version(db, pipeline, seed_files, tmp_path, monkeypatch):
+    ingest.ingest_files(db, pipeline, seed_files[:1], paper="聊城日报", date=DAY)
+    before = [s.article.title for s in store.articles_on(db, DAY)]
+    changed = tmp_path / seed_files[0].name
+    changed.write_text(read_page(seed_files[0]).text + "\n", encoding="utf-8")
+    calls = []
+
+    def explode(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    real = store._insert_article
+    monkeypatch.setattr(store, "_insert_article", explode)
+    with pytest.raises(RuntimeError):
+        ingest.ingest_files(db, pipeline, [changed], paper="聊城日报", date=DAY)
+    assert [s.article.title for s in store.articles_on(db, DAY)] == before
+    assert counts(db) == (1, 8, 8)
+
+
+def test_bad_file_reported_and_others_still_stored(db, pipeline, seed_files, tmp_path):
+    empty = tmp_path / "002_empty.txt"
+    empty.write_bytes(b"")
+    outcomes = ingest.ingest_files(db, pipeline, [seed_files[0], empty, seed_files[1]], paper="聊城日报", date=DAY)
+    assert [(o.file, o.status, o.error) for o in outcomes] == [
+        (seed_files[0].name, "stored", ""), ("002_empty.txt", "error", "empty file"), (seed_files[1].name, "stored", ""),
+    ]
+    assert counts(db) == (2, 17, 17)
+
+
+def test_page_number_from_file_name():
+    assert ingest.page_number("004_7b08079bb29a2088.txt", 9) == 4
+    assert ingest.page_number("2026-11-20_03.txt", 9) == 3
+    assert ingest.page_number("page.txt", 9) == 9

@@ -1,0 +1,206 @@
+"""County and topic tagging: small exact cases, the 17 gold articles, and a second, made-up city."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest.explain import explain
+from digest.models import Article
+from digest.region import load_region
+from digest.tagging import Tagger, apply_tags, split_lead
+from digest.topics import add_topic
+
+GOLD = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "gold.json"
+QINGHE = Path(__file__).resolve().parent / "data" / "qinghe" / "qinghe.toml"
+
+
+def news(title: str = "", *paragraphs: str, kicker: str = "", subtitle: str = "", kind: str = "news") -> Article:
+    return Article(kind=kind, title=title, paragraphs=paragraphs, kicker=kicker, subtitle=subtitle)
+
+
+def county(tagger: Tagger, article: Article) -> tuple[str, str]:
+    """The county and the source of the evidence that decided it."""
+    tags = tagger.tag(article)
+    return tags.county, tags.county_evidence[0].source if tags.county_evidence else ""
+
+
+# --- county ---------------------------------------------------------------------------------
+
+def test_kicker_wins(tagger):
+    article = news("电商赋能特色产业", "11月4日，在高唐县姜店镇电商基地，主播正在讲解。", kicker="冠县")
+    assert county(tagger, article) == ("冠县", "kicker")
+
+
+def test_headline_prefix(tagger):
+    article = news("高唐：可再生能源产业跑出加速度", "近年来，全市可再生能源发展迅速。")
+    assert county(tagger, article) == ("高唐县", "headline prefix")
+
+
+def test_township_in_the_lead(tagger):
+    article = news("光伏大棚", "11月3日，记者走进姜店镇齐盛光伏农业综合体。")
+    assert county(tagger, article) == ("高唐县", "lead/township")
+
+
+def test_township_beyond_the_lead(tagger):
+    lead = "今年以来，当地坚持规划引领，着力推进可再生能源建设，实现了经济效益、社会效益、生态效益相统一，" * 3
+    tags = tagger.tag(news("光伏大棚", lead + "。", "目前，姜店镇光伏项目已并网。"))
+    assert (tags.county, tags.county_evidence[0].source) == ("高唐县", "township")
+
+
+def test_longest_township_name_first(tagger):
+    assert county(tagger, news("仿真花", "在东古城镇电商基地直播间，主播正在讲解。"))[0] == "冠县"
+    assert county(tagger, news("仿真花", "在古城镇电商基地直播间，主播正在讲解。"))[0] == "莘县"
+
+
+def test_township_alias(tagger):
+    assert county(tagger, news("麦收", "郭店屯镇的麦收已过半。"))[0] == "阳谷县"
+
+
+def test_bare_township_names_do_not_match(tagger):
+    tags = tagger.tag(news("乡村振兴", "九州大地，清水长流，乡村振兴正当时。"))
+    assert (tags.county, tags.county_evidence) == ("全市", ())
+
+
+def test_organisation(tagger):
+    assert county(tagger, news("时风集团全力推动绿色低碳高质量发展", "企业满负荷生产。")) == (
+        "高唐县", "headline/organisation")
+
+
+def test_a_city_department_passing_through_a_county_stays_city_wide(tagger):
+    article = news("农村供水有保障", "近日，市水利局工作人员来到冠县东古城镇，检查农村供水工程运行情况。",
+                   "冠县水利部门陪同检查。")
+    assert county(tagger, article) == ("全市", "lead/department")
+    assert tagger.tag(article).counties == ("全市", "冠县")
+
+
+def test_several_counties_alike_is_city_wide(tagger):
+    article = news("麦收进度过半", "东阿县、阳谷县、莘县的麦收进度均已过半。")
+    tags = tagger.tag(article)
+    assert tags.county == "全市"
+    assert set(tags.counties) == {"全市", "东阿县", "阳谷县", "莘县"}
+
+
+def test_city_name_alone_is_weaker_than_a_county(tagger):
+    assert county(tagger, news("网毯出口", "聊城经纬工业网毯有限公司位于高唐县。"))[0] == "高唐县"
+    assert county(tagger, news("网毯出口", "聊城经纬工业网毯有限公司的工人正在生产。"))[0] == "全市"
+
+
+def test_white_space_does_not_matter(tagger):
+    assert county(tagger, news("", "11月3日，记者走进高\n唐县姜 店镇。", kind="photo"))[0] == "高唐县"
+
+
+def test_lead_is_the_first_sentences():
+    text = "甲" * 90 + "。" + "乙" * 20 + "。丙。"
+    assert split_lead(text) == ("甲" * 90 + "。" + "乙" * 20 + "。", "丙。")
+    assert split_lead("短。") == ("短。", "")
+    assert split_lead("”长" * 150)[0] == "”长" * 100
+
+
+# --- topic ----------------------------------------------------------------------------------
+
+def test_topic_keywords_and_headline_weight(tagger):
+    tags = tagger.tag(news("全力做好防汛工作", "各地加强值班值守，确保安全度汛。"))
+    assert tags.topic == "水利防汛"
+    assert ("防汛", "headline") in [(e.match, e.source) for e in tags.topic_evidence]
+
+
+def test_keyword_as_head_of_a_longer_token(tagger):
+    assert tagger.tag(news("我市加快老旧农机更新进度", "今年以来报废更新八千台。")).topic == "农业农村"
+
+
+def test_excluded_phrases_do_not_count(tagger):
+    tags = tagger.tag(news("深化党纪学习教育", "机关党支部组织开展党纪学习教育。"))
+    assert tags.topic == "党建"
+    assert "教育" not in tags.topics
+
+
+def test_secondary_topics(tagger):
+    article = news("光伏发电助力工业企业满负荷生产", "光伏发电项目并网，生产线满负荷运转，工业企业用电有保障。")
+    tags = tagger.tag(article)
+    assert tags.topics[0] == tags.topic
+    assert set(tags.topics) == {"能源环保", "工业制造"}
+
+
+def test_default_topic_when_nothing_hits(tagger):
+    tags = tagger.tag(news("秋色正浓", "银杏叶黄了。"))
+    assert (tags.topic, tags.topics, tags.topic_evidence) == ("社会民生", ("社会民生",), ())
+
+
+def test_an_edited_taxonomy_applies_without_reloading(region, taxonomy, segmenter):
+    edited = add_topic(taxonomy, "冬季供暖", {"暖气": 5, "供热": 5})
+    article = news("暖气试水", "供热公司开始注水试压。")
+    assert Tagger(region, edited, segmenter).tag(article).topic == "冬季供暖"
+
+
+# --- the article, the report ----------------------------------------------------------------
+
+def test_apply_tags(tagger):
+    article = news("高唐：可再生能源产业跑出加速度", "记者走进高唐县姜店镇光伏项目现场。")
+    tagged = apply_tags(article, tagger.tag(article))
+    assert (tagged.county, tagged.counties, tagged.topic, tagged.topics[0]) == (
+        "高唐县", ("高唐县",), "能源环保", "能源环保")
+    assert tagged.title == article.title
+
+
+def test_explain_shows_the_evidence(tagger):
+    article = news("数字孪生“智”水有方", "今年以来，市水利局全力构建数字孪生平台，突出防汛抗旱。", kicker="市水利局")
+    report = explain(article, tagger.tag(article))
+    lines = report.splitlines()
+    assert lines[0] == "市水利局 数字孪生“智”水有方"
+    assert "County: 全市" in lines
+    assert "  decided by the kicker; evidence (label, source, match, score):" in lines
+    assert "    全市  kicker/department  市水利局  10" in lines
+    assert any(line.startswith("Topic: 水利防汛") for line in lines)
+    assert "防汛 (body) 3" in report
+
+
+def test_explain_a_photo_without_evidence(tagger):
+    article = news("", "银杏叶黄了。", kind="photo")
+    report = explain(article, tagger.tag(article))
+    assert report.splitlines()[0] == "(photo) 银杏叶黄了。…"
+    assert "no place named: city-wide by default" in report
+    assert "no keyword hit: the default topic" in report
+
+
+# --- gold and another city ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gold_articles() -> list[tuple[Article, dict]]:
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    return [(Article(kind=g["kind"], kicker=g["kicker"], title=g["title"], subtitle=g["subtitle"],
+                     paragraphs=(g["body"],)), g) for g in gold]
+
+
+def test_gold_counties_and_topics(tagger, gold_articles):
+    county_misses, topic_misses = [], []
+    for article, g in gold_articles:
+        tags = tagger.tag(article)
+        if tags.county not in (g["county"], *g["county_ok"]):
+            county_misses.append((g["headline"] or g["body"][:20], tags.county, g["county"]))
+        if tags.topic not in (g["topic"], *g["topic_ok"]):
+            topic_misses.append((g["headline"] or g["body"][:20], tags.topic, g["topic"]))
+    assert len(gold_articles) == 17
+    assert county_misses == []
+    assert len(topic_misses) <= 2, topic_misses
+
+
+def test_gold_counties_without_kicker_or_headline(tagger, gold_articles):
+    """The lead and body alone still place every gold article, should the parser lose a headline."""
+    misses = [g["headline"] for article, g in gold_articles
+              if tagger.tag(news("", *article.paragraphs, kind=article.kind)).county
+              not in (g["county"], *g["county_ok"])]
+    assert misses == []
+
+
+def test_another_city_tags_by_its_own_config(taxonomy, segmenter):
+    tagger = Tagger(load_region(QINGHE), taxonomy, segmenter)
+    assert county(tagger, news("禾东：湿地迎来候鸟", "候鸟成群。")) == ("禾东区", "headline prefix")
+    assert county(tagger, news("钢企满负荷", "青禾钢铁集团的生产线满负荷运转。"))[0] == "青山县"
+    assert county(tagger, news("稻香", "东柳河镇的水稻开镰了。"))[0] == "青山县"
+    assert county(tagger, news("稻香", "柳河镇的水稻开镰了。"))[0] == "禾东区"
+    assert county(tagger, news("高新区新签约项目", "青禾高新区签约五个项目。"))[0] == "高新区"
+    assert county(tagger, news("防汛", "市水利局在禾东区检查防汛。"))[0] == "全市"
+    assert county(tagger, news("东古城镇", "东古城镇不在青禾市。"))[0] == "全市"
