@@ -132,7 +132,7 @@ def ingest_command(obj: Context, files: tuple[Path, ...], day: str | None, paper
         sys.exit(1)
 
 
-@cli.command(name="search")
+@cli.command(name="search", context_settings={"ignore_unknown_options": True})
 @click.argument("words", nargs=-1, required=True)
 @click.option("--days", type=click.IntRange(min=0), help="Only the last N days.")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)

@@ -94,17 +94,23 @@ def search(
     limit: int = 10,
     offset: int = 0,
 ) -> list[StoredArticle]:
-    """Best matches first (bm25, headline weighted above body), newest first among equals."""
+    """Best matches first (bm25, headline weighted above body), newest first among equals.
+
+    Ranking runs inside FTS5 over row ids only; whole rows are read just for the page shown, so
+    a common word in a large archive costs no more than reading its posting list.
+    """
     query = parse_query(text, segmenter)
-    sql = (
-        f"SELECT {ARTICLE_COLUMNS}, bm25(articles_fts, 4.0, 1.0, 0.5) AS rank FROM articles_fts"
-        " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
-    )
-    params: list[Any] = [query.to_fts()]
+    sql = "SELECT f.rowid FROM articles_fts f"
+    params: list[Any] = []
     if days is not None:
         since = (today or Date.today()) - timedelta(days=days)
-        sql += " AND a.date >= ?"
+        sql += " JOIN articles a ON a.id = f.rowid AND a.date >= ?"
         params.append(since.isoformat())
-    sql += " ORDER BY rank, a.date DESC, a.id LIMIT ? OFFSET ?"
-    params += [limit, offset]
-    return [row_to_stored(row, rank=row["rank"]) for row in db.query(sql, params)]
+    sql += " WHERE articles_fts MATCH ? AND rank MATCH 'bm25(4.0, 1.0, 0.5)' ORDER BY rank, f.rowid DESC LIMIT ? OFFSET ?"
+    params += [query.to_fts(), limit, offset]
+    ids = [row[0] for row in db.execute(sql, params)]
+    if not ids:
+        return []
+    rows = {r["id"]: r for r in db.query(
+        f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id IN ({', '.join('?' * len(ids))})", ids)}
+    return [row_to_stored(rows[i], rank=float(n)) for n, i in enumerate(ids) if i in rows]

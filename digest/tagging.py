@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from digest.models import Article, Evidence, Tags
-from digest.region import CITY, ORGANISATION, TOWNSHIP, Mention, Region, squash
+from digest.region import CITY, COUNTY, ORGANISATION, TOWNSHIP, ZONE, Mention, Region, squash
 from digest.segment import Segmenter
 from digest.topics import Taxonomy, Topic
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # and to show the admin how strong it was.
 KICKER, HEADLINE_PREFIX, HEADLINE, LEAD = "kicker", "headline prefix", "headline", "lead"
 MENTIONS = "mentions"
-STAGE_WEIGHT = {KICKER: 10.0, HEADLINE_PREFIX: 12.0, HEADLINE: 8.0, LEAD: 5.0}
+STAGE_WEIGHT = {KICKER: 12.0, HEADLINE_PREFIX: 10.0, HEADLINE: 8.0, LEAD: 5.0}
 # In the body, a township or organisation ties an article to one county more than its name does.
 BODY_WEIGHT = {TOWNSHIP: 3.0, ORGANISATION: 3.0}
 # The city's bare name is weak: 聊城经纬工业网毯有限公司 is a company, not a city-wide story.
@@ -94,7 +94,7 @@ class Tagger:
 
     def _evidence(self, m: Mention, stage: str) -> Evidence:
         weight = STAGE_WEIGHT[stage] * (CITY_NAME_WEIGHT if m.kind == CITY else 1.0)
-        source = stage if m.kind in ("county", "zone") or stage == HEADLINE_PREFIX else f"{stage}/{m.kind}"
+        source = stage if m.kind in (COUNTY, ZONE) or stage == HEADLINE_PREFIX else f"{stage}/{m.kind}"
         return Evidence(m.label, source, m.text, weight)
 
     def _body_evidence(self, m: Mention) -> Evidence:
@@ -131,10 +131,11 @@ class Tagger:
         scored: list[tuple[float, int, str, list[Evidence]]] = []
         for order, matcher in enumerate(self._matchers):
             evidence = []
-            for source, tokens, scale in (("headline", headline, tax.headline_weight), ("body", body, 0.0)):
+            for source, tokens in (("headline", headline), ("body", body)):
                 for keyword, count in matcher.hits(tokens).items():
-                    # Headline hits count in full; repeated body hits with diminishing returns.
-                    factor = scale * count if scale else math.sqrt(count)
+                    # Headline hits count in full; repeated body hits with diminishing returns,
+                    # so one word said twenty times does not outvote the rest of the article.
+                    factor = tax.headline_weight * count if source == "headline" else math.sqrt(count)
                     where = f"{source} ×{count}" if count > 1 else source
                     evidence.append(Evidence(matcher.topic.name, where, keyword,
                                              round(matcher.weights[keyword] * factor, 2)))

@@ -9,11 +9,14 @@ import pytest
 
 from digest.explain import explain
 from digest.models import Article
+from digest.pagefile import read_page
+from digest.pages import split_page
 from digest.region import load_region
 from digest.tagging import Tagger, apply_tags, split_lead
 from digest.topics import add_topic
 
 GOLD = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "gold.json"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 QINGHE = Path(__file__).resolve().parent / "data" / "qinghe" / "qinghe.toml"
 
 
@@ -152,7 +155,7 @@ def test_explain_shows_the_evidence(tagger):
     assert lines[0] == "市水利局 数字孪生“智”水有方"
     assert "County: 全市" in lines
     assert "  decided by the kicker; evidence (label, source, match, score):" in lines
-    assert "    全市  kicker/department  市水利局  10" in lines
+    assert "    全市  kicker/department  市水利局  12" in lines
     assert any(line.startswith("Topic: 水利防汛") for line in lines)
     assert "防汛 (body) 3" in report
 
@@ -193,6 +196,18 @@ def test_gold_counties_without_kicker_or_headline(tagger, gold_articles):
               if tagger.tag(news("", *article.paragraphs, kind=article.kind)).county
               not in (g["county"], *g["county_ok"])]
     assert misses == []
+
+
+def test_invented_sample_pages(tagger):
+    """The project's invented pages (samples/expected.json): a check beyond the two seed pages."""
+    expected = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+    articles = [a for path in sorted(SAMPLES.glob("*.txt")) for a in split_page(read_page(path).text)[0]]
+    assert len(articles) == len(expected)
+    tags = [tagger.tag(a) for a in articles]
+    assert [t.county for t in tags] == [e["county"] for e in expected]
+    topic_misses = [(a.title, t.topic, e["topic"]) for a, t, e in zip(articles, tags, expected, strict=True)
+                    if t.topic != e["topic"]]
+    assert len(topic_misses) <= 2, topic_misses
 
 
 def test_another_city_tags_by_its_own_config(taxonomy, segmenter):
