@@ -166,6 +166,8 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     print(f"{'jieba cut floor':<16} {floor_ms:>7.2f} {1.0:>7.2f}")
+    speed: dict[str, float] = {}
+    headline_rl: dict[str, float] = {}
     for name, fn in methods.items():
         ms = statistics.median(timed(fn, item.article, args.repeat) for item in items)
         by_headline, by_reference, lengths, ok = [], [], [], 0
@@ -179,12 +181,18 @@ def main() -> None:
                 by_reference.append(rouge(summary, item.reference))
         head = [statistics.fmean(col) for col in zip(*by_headline, strict=True)]
         ref = [statistics.fmean(col) for col in zip(*by_reference, strict=True)]
+        speed[name], headline_rl[name] = ms, head[2]
         print(f"{name:<16} {ms:>7.2f} {ms / floor_ms:>7.2f} {statistics.fmean(lengths):>6.1f}"
               f" {ok:>3}/{len(items):<2}"
               f" | {head[0]:>11.3f} {head[1]:>6.3f} {head[2]:>6.3f}"
               f" | {ref[0]:>11.3f} {ref[1]:>6.3f} {ref[2]:>6.3f}")
     print(f"headline: {sum(1 for i in items if i.headline and i.article.kind != 'photo')} titled articles;"
           f" CLTS ref: {sum(1 for i in items if i.reference)} human summaries")
+    ours = "ours (textrank)"
+    print(f"goals: {speed['textrank4zh'] / speed[ours]:.1f}x faster than textrank4zh (want >= 10);"
+          f" {speed[ours] / floor_ms:.2f}x the jieba floor (want <= 2);"
+          f" ROUGE-L vs headline {headline_rl[ours]:.3f} vs textrank4zh {headline_rl['textrank4zh']:.3f},"
+          f" lead-1 {headline_rl['lead-1']:.3f} (want >= both)")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from digest.pagefile import PageError, read_page
+from digest.pagefile import PageError, printable_name, read_page
 from digest.pipeline import Pipeline
 from digest.store import store_page
 
@@ -49,18 +49,22 @@ def page_number(path: Path | str, default: int) -> int:
 def ingest_file(
     db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int
 ) -> FileOutcome:
-    name = Path(path).name
+    name = printable_name(Path(path).name)
     try:
         text = read_page(path, max_bytes=pipeline.settings.ingest.max_file_bytes)
         page = pipeline.process(text)
-        result = store_page(db, page, paper=paper, date=date, page_no=page_no, indexer=pipeline.segmenter)
     except PageError as exc:
-        log.warning("%s", exc)
+        # Info, not warning: the outcome carries the reason and every caller reports it (the CLI
+        # prints `error: FILE: reason`, the bot tells the admins); a warning here said it twice.
+        log.info("%s: refused: %s", exc.file, exc.reason)
         return FileOutcome(file=name, status="error", page=page_no, error=exc.reason)
-    except (ValueError, IndexError, KeyError, RecursionError) as exc:
+    except Exception as exc:
         # A bug meeting an odd page must cost that page only, never the run or what is stored.
         log.exception("%s: could not be split", name)
         return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
+    # Outside the try: a database error (disk full, locked past the timeout) is not the page's
+    # fault and must stop the run loudly; the transaction has been rolled back by then.
+    result = store_page(db, page, paper=paper, date=date, page_no=page_no, indexer=pipeline.segmenter)
     counties = Counter(a.county for a in page.articles)
     log.info("%s: %s, %d articles (%s)", name, result.status, len(page.articles), text.encoding)
     return FileOutcome(file=name, status=result.status, page=page_no, encoding=text.encoding,

@@ -13,17 +13,22 @@ breaks mended) -> articles.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from digest.models import Article, SkippedBlock
 
-# Role words in datelines and bylines, longest first so 本报记者 wins over 记者.
-_ROLES = ("本报通讯员", "本报记者", "特约记者", "见习记者", "实习记者", "通讯员", "实习生", "记者", "摄影", "摄")
+# Role words in datelines and bylines, longest first so 本报记者 wins over 记者; each also in
+# Traditional characters, which some PDF-to-text dumps and reposts use.
+_ROLES = (
+    "本报通讯员", "本報通訊員", "本报记者", "本報記者", "特约记者", "特約記者", "见习记者", "見習記者",
+    "实习记者", "實習記者", "通讯员", "通訊員", "实习生", "實習生", "记者", "記者", "摄影", "攝影", "摄", "攝",
+)
 # PDF tools space out the characters of bylines: `本 报 记 者`.
 _SPACED_ROLE = re.compile("|".join(r"\s*".join(role) for role in _ROLES))
-_DATELINE = re.compile(r"^本报讯\s*[（(]([^）)]{0,60})[）)]\s*")
-_DATELINE_BARE = re.compile(r"^本报讯\s*")
-_BYLINE_START = re.compile(r"^■|^(本报记者|本报通讯员)\s*[\u4e00-\u9fff]")
+_DATELINE = re.compile(r"^本[报報][讯訊]\s*[（(]([^）)]{0,60})[）)]\s*")
+_DATELINE_BARE = re.compile(r"^本[报報][讯訊]\s*")
+_BYLINE_START = re.compile(r"^■|^(本[报報][记記]者|本[报報][通][讯訊][员員])\s*[\u4e00-\u9fff]")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 _CJK_OR_PUNCT = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…·]"
 _SPACE_NEAR_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})[ \t\u3000]+|[ \t\u3000]+(?={_CJK_OR_PUNCT})")
@@ -31,6 +36,8 @@ _TERMINAL = "。！？!?”’」』…）)"
 _OPEN_ENDING = "，、；：,;:“‘（(《「『"
 _CLOSING_START = "，。、；：！？”’）》」』,.;:!?)"
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日")
+# Unicode categories of emoji, their modifiers and joiners: skipped when looking at a line's end.
+_DECORATION = frozenset(("So", "Sk", "Mn", "Me", "Cf", "Cs", "Co"))
 _COUNTY_KICKER = re.compile(r"^(我市|全市|[\u4e00-\u9fff]{1,3}(市|县|区))$")
 
 
@@ -61,6 +68,20 @@ class _Draft:
     @property
     def empty(self) -> bool:
         return not (self.paragraphs or self.top_byline)
+
+
+def _opens_dateline(text: str) -> bool:
+    """`本报讯` (or `本報訊`) opens a news article."""
+    return bool(_DATELINE_BARE.match(text))
+
+
+def _last(text: str) -> str:
+    """The last character that says how a line ends: emoji and other symbols after a full stop
+    (`说。👍`) are decoration, not punctuation."""
+    for ch in reversed(text):
+        if unicodedata.category(ch) not in _DECORATION:
+            return ch
+    return text[-1] if text else ""
 
 
 def normalise_spacing(text: str) -> str:
@@ -108,10 +129,12 @@ def _lines_to_blocks(text: str) -> list[_Block]:
             blocks.append(_Block(current.copy()))
             current.clear()
 
+    previous_was_byline = False
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
             flush()
+            previous_was_byline = False
             continue
         # A photo credit often shares the caption's last line: `一抹亮色。 ■ 本报记者 朱玉东`.
         head, mark, tail = line.partition("■")
@@ -119,13 +142,18 @@ def _lines_to_blocks(text: str) -> list[_Block]:
             current.append(head.strip())
             line = mark + tail
         if _is_byline(line):
+            adjacent = not current and previous_was_byline
             flush()
-            if blocks and blocks[-1].kind == "byline":
+            previous_was_byline = True
+            # `■ 本报记者 X` / `本报通讯员 Y` on consecutive lines are one byline; after a blank line
+            # a byline is another article's (a photo credit, then the next feature's byline).
+            if adjacent and blocks and blocks[-1].kind == "byline":
                 blocks[-1].lines.append(line)
             else:
                 blocks.append(_Block([line], "byline"))
             continue
-        if _collapse_roles(line).startswith("本报讯"):
+        previous_was_byline = False
+        if _opens_dateline(_collapse_roles(line)):
             flush()
         elif blocks and blocks[-1].kind == "byline" and not current:
             pass  # a byline block is never continued by text
@@ -143,16 +171,16 @@ def _headline_like(block: _Block) -> bool:
         len(block.lines) <= 3
         and len(text) <= 48
         and "。" not in text
-        and text[-1] not in "，、；：,;:！？!?"
-        and not text.startswith("本报讯")
+        and _last(text) not in "，、；：,;:！？!?"
+        and not _opens_dateline(text)
     )
 
 
 def _continues(first: _Block, second: _Block) -> bool:
     """Whether a blank line between two text blocks was a column break inside one paragraph."""
-    if second.kind != "text" or second.text.startswith("本报讯"):
+    if second.kind != "text" or _opens_dateline(second.text):
         return False
-    end, start = first.text[-1], second.text
+    end, start = _last(first.text), second.text
     if end in _TERMINAL:
         return False
     if start[0] in _CLOSING_START or end in _OPEN_ENDING or not _headline_like(first):
@@ -238,8 +266,12 @@ def _clean_paragraph(text: str) -> str:
 
 
 def _finish(draft: _Draft) -> Article | None:
-    if not draft.paragraphs:
+    """The draft as an article, or None when it has no body (a headline or byline alone)."""
+    body = [p for p in draft.paragraphs if p]
+    if not body:
         return None
+    if not (draft.dateline or draft.top_byline or draft.end_byline) and _headline_sized("".join(body)):
+        return None  # a page of headlines only: the first is not a body because nothing follows it
     kicker, title, subtitle = _headline_parts(draft.headline) if draft.headline else ("", "", "")
     reporters = names_in_credit(draft.dateline) + names_in_credit(" ".join(draft.top_byline + draft.end_byline))
     if draft.closed_by_credit and not draft.headline:
@@ -260,6 +292,36 @@ def _finish(draft: _Draft) -> Article | None:
     )
 
 
+def _headline_sized(text: str) -> bool:
+    """No sentence in it and no longer than a headline: not an article's body."""
+    return len(text) <= 48 and not re.search("[。！？!?]", text)
+
+
+def _draft_text(draft: _Draft) -> str:
+    """All the text of a draft, for the report of what was skipped."""
+    dateline = [f"本报讯（{draft.dateline}）"] if draft.dateline else []
+    parts = [*draft.top_byline, *dateline, *draft.paragraphs, *(b.text for b in draft.headline), *draft.end_byline]
+    return " ".join(p for p in parts if p)
+
+
+def _article_text(article: Article) -> str:
+    return " ".join(p for p in (article.headline, "、".join(article.reporters), *article.paragraphs) if p)
+
+
+def _drop_repeats(articles: list[Article], skipped: list[SkippedBlock]) -> list[Article]:
+    """Keep the first of identical articles: a page pasted twice into one file must not double
+    the digest. The repeat is reported as skipped, so nothing goes missing unannounced."""
+    first: dict[Article, int] = {}
+    kept = []
+    for article in articles:
+        if article in first:
+            skipped.append(SkippedBlock(_article_text(article), f"repeats article {first[article] + 1} of this page"))
+            continue
+        first[article] = len(kept)
+        kept.append(article)
+    return kept
+
+
 def _join_credit(lines: list[str]) -> list[str]:
     """Mend a dateline wrapped inside its names: `通讯员 李` + `丽 蒋红帅）` is 李丽, but
     `通讯员 王菲` + `刘子恒）` is two people (a one-character piece is never a whole name)."""
@@ -276,10 +338,10 @@ def _join_credit(lines: list[str]) -> list[str]:
 def _split_paragraphs(block: _Block) -> list[str]:
     """A short line ending a sentence ends a paragraph even with no blank line after it."""
     paragraphs, current = [], []
-    lines = _join_credit(block.lines) if block.lines[0].startswith("本报讯") else block.lines
+    lines = _join_credit(block.lines) if _opens_dateline(block.lines[0]) else block.lines
     for line in lines:
         current.append(line)
-        if line[-1] in "。！？”" and block.column_width and _width(line) < 0.8 * block.column_width:
+        if _last(line) in "。！？”" and block.column_width and _width(line) < 0.8 * block.column_width:
             paragraphs.append(join_lines(current))
             current = []
     if current:
@@ -308,9 +370,8 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
         article = _finish(draft)
         if article:
             articles.append(article)
-        elif draft.top_byline or draft.headline:
-            skipped.append(SkippedBlock(" ".join(draft.top_byline + [b.text for b in draft.headline]),
-                                        "headline or byline with no body"))
+        elif _draft_text(draft):
+            skipped.append(SkippedBlock(_draft_text(draft), "headline or byline with no body"))
         draft = _Draft()
 
     for i, unit in enumerate(units):
@@ -328,12 +389,11 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
                 draft.top_byline += unit.lines
             continue
         text = unit.text
-        if text.startswith("本报讯"):
+        if _opens_dateline(text):
             close()
             _start_paragraph(draft, unit)
-        elif draft.paragraphs and not draft.headline and _headline_like(unit) and _ends_body(following):
-            draft.headline.append(unit)
-        elif draft.headline and _headline_like(unit) and not draft.end_byline and _ends_body(following):
+        elif (draft.paragraphs or draft.headline) and not draft.end_byline and _headline_like(unit) and (
+                _ends_body(following)):
             draft.headline.append(unit)
         elif draft.headline or draft.end_byline:
             close()
@@ -341,7 +401,7 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
         else:
             _start_paragraph(draft, unit)
     close()
-    return articles, skipped
+    return _drop_repeats(articles, skipped), skipped
 
 
 def _ends_body(following: _Block | None) -> bool:
@@ -354,12 +414,12 @@ def _is_article_start(block: _Block) -> bool:
     # Any paragraph can open the next article once a headline has closed this one; what we can
     # tell from a block alone is a dateline, or a paragraph that opens a sentence.
     text = block.text
-    return text.startswith("本报讯") or text[0] not in _CLOSING_START
+    return _opens_dateline(text) or text[0] not in _CLOSING_START
 
 
 def _byline_closes(draft: _Draft, following: _Block | None) -> bool:
     """A byline after a headline closes a feature (`一张表单的背后` / `■ 本报记者 X`) unless it heads the next one."""
-    if following is None or following.kind == "byline" or following.text.startswith("本报讯"):
+    if following is None or following.kind == "byline" or _opens_dateline(following.text):
         return True
     # Followed by an undated body: it belongs to whichever article has no credit yet.
     return not (draft.dateline or draft.top_byline)

@@ -63,6 +63,8 @@ class Pipeline:
         """Split a decoded page into enriched articles; a page with none recognisable is refused."""
         articles, skipped = split_page(page.text)
         if not any(a.title or a.reporters for a in articles):
+            if not articles and skipped:
+                raise PageError(page.file, "no article body found (only headlines or bylines)")
             raise PageError(page.file, "no recognisable article (no headline, dateline or byline found)")
         for block in skipped:
             log.warning("%s: skipped %s: %.40s", page.file, block.reason, block.text)

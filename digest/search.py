@@ -20,6 +20,7 @@ from digest.segment import Segmenter
 from digest.store import ARTICLE_COLUMNS, row_to_stored
 
 MAX_QUERY_CHARS = 200
+RANK_WINDOW = 5000  # matches ranked per query, newest first; see search()
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 _PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -94,20 +95,23 @@ def search(
     limit: int = 10,
     offset: int = 0,
 ) -> list[StoredArticle]:
-    """Best matches first (bm25, headline weighted above body), newest first among equals.
+    """Best matches first (bm25, headline weighted above body) among the newest RANK_WINDOW matches.
 
-    Ranking runs inside FTS5 over row ids only; whole rows are read just for the page shown, so
-    a common word in a large archive costs no more than reading its posting list.
+    Ranking every match of a common word in a large archive costs about a microsecond a row
+    (40 ms for 光伏 in 100k articles); news readers want recent stories, so we rank the newest
+    RANK_WINDOW matches only, which FTS5 streams by row id. `days` narrows before that window.
+    Whole rows are read only for the page of results shown.
     """
     query = parse_query(text, segmenter)
-    sql = "SELECT f.rowid FROM articles_fts f"
+    inner = "SELECT f.rowid AS id, f.rank AS rank FROM articles_fts f"
     params: list[Any] = []
     if days is not None:
         since = (today or Date.today()) - timedelta(days=days)
-        sql += " JOIN articles a ON a.id = f.rowid AND a.date >= ?"
+        inner += " JOIN articles a ON a.id = f.rowid AND a.date >= ?"
         params.append(since.isoformat())
-    sql += " WHERE articles_fts MATCH ? AND rank MATCH 'bm25(4.0, 1.0, 0.5)' ORDER BY rank, f.rowid DESC LIMIT ? OFFSET ?"
-    params += [query.to_fts(), limit, offset]
+    inner += " WHERE articles_fts MATCH ? AND rank MATCH 'bm25(4.0, 1.0, 0.5)' ORDER BY f.rowid DESC LIMIT ?"
+    params += [query.to_fts(), RANK_WINDOW, limit, offset]
+    sql = f"WITH recent AS ({inner}) SELECT id FROM recent ORDER BY rank, id DESC LIMIT ? OFFSET ?"
     ids = [row[0] for row in db.execute(sql, params)]
     if not ids:
         return []

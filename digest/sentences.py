@@ -21,6 +21,8 @@ _END = frozenset("。！？!?")
 _CLOSERS = frozenset("”’」』）)》〉】\"'")
 _QUOTE_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』"}
 _QUOTE_CLOSERS = frozenset(_QUOTE_PAIRS.values())
+_END_SEARCH = re.compile("[" + re.escape("".join(_END)) + "]")
+_MARKS = re.compile("[" + re.escape("".join(_END | set(_QUOTE_PAIRS) | _QUOTE_CLOSERS) + '"') + "]")
 # After `。”`, a short attribution (`”刘奕博说。`) finishes the quoted sentence rather than
 # starting a new one; keeping it attached names the speaker in the summary.
 _ATTRIBUTION = re.compile(
@@ -52,8 +54,11 @@ def _paragraph_spans(
     start = begin
     depth = 0  # open full-width quotes
     half_open = False  # an ASCII `"` is open
-    i = begin
-    while i < stop:
+    resume = begin  # marks before this were consumed with an end mark
+    for mark in _MARKS.finditer(text, begin, stop):  # visit only the characters that matter
+        i = mark.start()
+        if i < resume:
+            continue
         char = text[i]
         if char in _QUOTE_PAIRS:
             depth += 1
@@ -61,7 +66,7 @@ def _paragraph_spans(
             depth = max(0, depth - 1)
         elif char == '"':
             half_open = not half_open
-        elif char in _END:
+        else:  # an end mark
             end = i + 1
             while end < stop and (text[end] in _END or text[end] == "…"):
                 end += 1  # a run such as `！？` or `?!` ends once
@@ -81,10 +86,8 @@ def _paragraph_spans(
                 start, depth, half_open = end, 0, False
             else:
                 depth, half_open = open_after, half_after
-            i = end
-            continue
-        i += 1
-    if respect_quotes and (depth or half_open) and any(text[k] in _END for k in range(start, stop)):
+            resume = end
+    if respect_quotes and (depth or half_open) and _END_SEARCH.search(text, start, stop):
         # A quotation left open to the end of the paragraph (print continues long quotes across
         # paragraphs, or the dump lost a mark): splitting inside it is the lesser harm.
         spans.extend(_paragraph_spans(text, start, stop, respect_quotes=False))

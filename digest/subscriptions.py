@@ -188,3 +188,47 @@ def set_setting(db: sqlite_utils.Database, key: str, value: Any) -> None:
         db.execute("INSERT INTO admin_settings (key, value) VALUES (?, ?)"
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                    [key, json.dumps(value, ensure_ascii=False)])
+
+
+# Admin-set schedule. The scheduling side reads these two keys; config seeds the defaults.
+DEFAULT_TIME_KEY = "default_time"
+INGEST_TIMES_KEY = "ingest_times"
+
+
+def default_time(db: sqlite_utils.Database, fallback: str) -> str:
+    """The digest time for new subscribers: an admin's choice, else `fallback` (settings.bot.default_time)."""
+    return str(get_setting(db, DEFAULT_TIME_KEY) or fallback)
+
+
+def set_default_time(db: sqlite_utils.Database, time: str) -> str:
+    time = parse_time(time)
+    set_setting(db, DEFAULT_TIME_KEY, time)
+    return time
+
+
+def ingest_times(db: sqlite_utils.Database, fallback: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """When the scheduled ingest runs: an admin's choice, else `fallback` (settings.ingest.times)."""
+    return tuple(get_setting(db, INGEST_TIMES_KEY) or fallback)
+
+
+def set_ingest_times(db: sqlite_utils.Database, times: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Store the ingest times, validated, sorted and without repeats; at least one is required."""
+    chosen = tuple(sorted({parse_time(t) for t in times}))
+    if not chosen:
+        raise SubscriptionError("请至少给出一个入库时间，例如 05:30。")
+    set_setting(db, INGEST_TIMES_KEY, list(chosen))
+    return chosen
+
+
+def forget_topic(db: sqlite_utils.Database, topic: str) -> int:
+    """Drop a deleted topic from every subscriber's filter (one left with none follows all); returns how many."""
+    changed = 0
+    with db.atomic():
+        for chat_id, raw in db.execute("SELECT chat_id, topics FROM subscribers").fetchall():
+            topics = json.loads(raw)
+            if topic in topics:
+                topics.remove(topic)
+                db.execute("UPDATE subscribers SET topics = ?, updated_at = ? WHERE chat_id = ?",
+                           [json.dumps(topics, ensure_ascii=False), _now(), chat_id])
+                changed += 1
+    return changed

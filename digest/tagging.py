@@ -51,6 +51,8 @@ class Tagger:
         self.taxonomy = taxonomy
         self.segmenter = segmenter
         self._matchers = [_TopicMatcher(topic, segmenter) for topic in taxonomy.topics]
+        # Every keyword's first piece, so a token that can start no keyword is passed over at C speed.
+        self._firsts = frozenset(first for m in self._matchers for first in m.by_first)
 
     def tag(self, article: Article) -> Tags:
         county, counties, county_evidence = self._county(article)
@@ -125,14 +127,15 @@ class Tagger:
     # --- topic --------------------------------------------------------------------------------
 
     def _topic(self, article: Article) -> tuple[str, tuple[str, ...], tuple[Evidence, ...]]:
-        headline = self.segmenter.words(article.headline)
-        body = self.segmenter.words(article.body)
+        sources = [(source, tokens, _hot_pieces(tokens, self._firsts))
+                   for source, tokens in (("headline", self.segmenter.words(article.headline)),
+                                          ("body", self.segmenter.words(article.body)))]
         tax = self.taxonomy
         scored: list[tuple[float, int, str, list[Evidence]]] = []
         for order, matcher in enumerate(self._matchers):
             evidence = []
-            for source, tokens in (("headline", headline), ("body", body)):
-                for keyword, count in matcher.hits(tokens).items():
+            for source, tokens, hot in sources:
+                for keyword, count in matcher.hits(tokens, hot).items():
                     # Headline hits count in full; repeated body hits with diminishing returns,
                     # so one word said twenty times does not outvote the rest of the article.
                     factor = tax.headline_weight * count if source == "headline" else math.sqrt(count)
@@ -187,24 +190,43 @@ class _TopicMatcher:
         self.keywords = sorted((_Keyword(k, tuple(segmenter.words(k)) or (k,)) for k in self.weights),
                                key=lambda k: -len(k.text))
         self.exclude = [tuple(segmenter.words(p)) or (p,) for p in topic.exclude]
+        # Keywords by their first token, in longest-first rank: only these can start at a position.
+        self.by_first: dict[str, list[tuple[int, _Keyword]]] = defaultdict(list)
+        for rank, keyword in enumerate(self.keywords):
+            self.by_first[keyword.tokens[0]].append((rank, keyword))
 
-    def hits(self, tokens: list[str]) -> Counter[str]:
+    def hits(self, tokens: list[str], hot: dict[int, set[str]] | None = None) -> Counter[str]:
+        """Count this topic's keywords; `hot` maps each position to the keyword first-pieces there."""
+        if hot is None:
+            hot = _hot_pieces(tokens, frozenset(self.by_first))
         masked = set()
         for phrase in self.exclude:
             for i in range(len(tokens)):
                 if _matches_at(tokens, i, phrase):
                     masked.update(range(i, i + len(phrase)))
         counts: Counter[str] = Counter()
-        i = 0
-        while i < len(tokens):
-            if i not in masked:
-                for keyword in self.keywords:
-                    if _matches_at(tokens, i, keyword.tokens):
-                        counts[keyword.text] += 1
-                        i += len(keyword.tokens) - 1
-                        break
-            i += 1
+        free_from = 0
+        for i in sorted(hot):
+            if i < free_from or i in masked:
+                continue
+            candidates = sorted((rank, kw) for piece in hot[i] for rank, kw in self.by_first.get(piece, ()))
+            for _, keyword in candidates:
+                if _matches_at(tokens, i, keyword.tokens):
+                    counts[keyword.text] += 1
+                    free_from = i + len(keyword.tokens)
+                    break
         return counts
+
+
+def _hot_pieces(tokens: list[str], firsts: frozenset[str]) -> dict[int, set[str]]:
+    """For each position, the keyword first-pieces that are a prefix or suffix of its token."""
+    hot = {}
+    for i, token in enumerate(tokens):
+        pieces = {token[:k] for k in range(1, len(token) + 1)} | {token[k:] for k in range(len(token))}
+        found = pieces & firsts
+        if found:
+            hot[i] = found
+    return hot
 
 
 def _matches_at(tokens: list[str], i: int, seq: tuple[str, ...]) -> bool:

@@ -72,3 +72,10 @@ def tagger(region, taxonomy, segmenter):
 
     return Tagger(region, taxonomy, segmenter)
 # --- end tagging fixtures ---
+
+
+# --- bot fixtures ---
+# The bot's fixtures live in tests/bot_fixtures.py (seeded database copy, Services, BotDriver).
+from bot_fixtures import bot, bot_db, bot_services, bot_settings, seeded_db_file  # noqa: E402, F401
+
+# --- end bot fixtures ---

@@ -68,3 +68,12 @@ def test_refusals_say_why(segmenter, query, message):
 def test_every_token_quoted_in_fts_expression(segmenter):
     query = parse_query('光伏 "数字 孪生" -NEAR', segmenter)
     assert query.to_fts() == '"光伏" AND ({title body} : "数字 孪生" OR "数字孪生") NOT "near"'
+
+
+def test_only_the_newest_matches_are_ranked(seeded, segmenter, monkeypatch):
+    import digest.search as search_module
+
+    everything = {r.id for r in search(seeded, segmenter, "我市", limit=50)}
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 3)
+    newest = {r.id for r in search(seeded, segmenter, "我市", limit=50)}
+    assert newest == set(sorted(everything)[-3:])

@@ -1,0 +1,223 @@
+"""Admins' commands: topics, uploads, schedule, statistics, broadcast. Each one refuses non-admins."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import date as Date
+from pathlib import Path
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import hooks, render
+from bot.auth import admin_only
+from bot.commands import ADMIN_COMMANDS
+from bot.handlers.common import argument, reply, services, topic_options
+from bot.services import Services
+from digest import ingest, store, subscriptions, topics
+from digest.stats import collect_stats
+from digest.subscriptions import SubscriptionError
+from digest.topic_admin import edit_keywords, parse_keywords, preview_topic, save_taxonomy
+from digest.topics import Taxonomy, TaxonomyError
+from digest.watching import article_ids_on_page
+
+log = logging.getLogger(__name__)
+
+INGEST_DATE_KEY = "ingest_date"
+
+
+@admin_only
+async def admin_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the admin commands and the current topics."""
+    text = render.render_help(ADMIN_COMMANDS, "管理命令")
+    text += "\n\n栏目：" + "、".join(render.esc(n) for n in topic_options(services(context)))
+    await reply(update, text)
+
+
+def _apply(s: Services, taxonomy: Taxonomy) -> None:
+    """Keep an edited taxonomy (it outlives restarts) and tag from now on by it."""
+    save_taxonomy(s.db, taxonomy)
+    s.pipeline = s.pipeline.with_taxonomy(taxonomy)
+    log.info("taxonomy edited: %d topics", len(taxonomy.topics))
+
+
+def _taxonomy(s: Services) -> Taxonomy:
+    return s.pipeline.tagger.taxonomy
+
+
+@admin_only
+async def topic_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add a topic with its keywords: /topic_add NAME word word:2."""
+    s = services(context)
+    words = argument(update).split()
+    if not words:
+        await reply(update, "用法：/topic_add 栏目名 关键词 关键词:权重 …")
+        return
+    try:
+        taxonomy = topics.add_topic(_taxonomy(s), words[0], parse_keywords(words[1:]))
+    except TaxonomyError as exc:
+        await reply(update, render.esc(exc))
+        return
+    _apply(s, taxonomy)
+    await reply(update, "已新增栏目：\n" + render.render_topic(taxonomy.get(words[0])))
+
+
+@admin_only
+async def topic_keywords(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add, re-weight or remove a topic's keywords: /topic_kw NAME +word -word word:2."""
+    s = services(context)
+    words = argument(update).split()
+    if len(words) < 2:
+        await reply(update, "用法：/topic_kw 栏目名 +关键词 -关键词 关键词:权重")
+        return
+    try:
+        taxonomy = edit_keywords(_taxonomy(s), words[0], words[1:])
+    except TaxonomyError as exc:
+        await reply(update, render.esc(exc))
+        return
+    _apply(s, taxonomy)
+    await reply(update, "已更新：\n" + render.render_topic(taxonomy.get(words[0])))
+
+
+@admin_only
+async def topic_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete a topic: /topic_del NAME."""
+    s = services(context)
+    name = argument(update)
+    if not name:
+        await reply(update, "用法：/topic_del 栏目名")
+        return
+    try:
+        taxonomy = topics.delete_topic(_taxonomy(s), name)
+    except TaxonomyError as exc:
+        await reply(update, render.esc(exc))
+        return
+    _apply(s, taxonomy)
+    changed = subscriptions.forget_topic(s.db, name)
+    await reply(update, f"已删除栏目“{render.esc(name)}”。{changed} 位订阅者的栏目筛选随之更新。")
+
+
+@admin_only
+async def topic_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show which of the latest day's articles a topic's rule would take and which it would lose."""
+    s = services(context)
+    name = argument(update)
+    try:
+        topic = _taxonomy(s).get(name)
+    except TaxonomyError:
+        known = "、".join(render.esc(n) for n in topic_options(s))
+        await reply(update, f"没有栏目“{render.esc(name)}”。现有：{known}")
+        return
+    day = store.latest_date(s.db, s.settings.paper)
+    articles = store.articles_on(s.db, day, s.settings.paper) if day else []
+    await reply(update, render.render_topic_preview(preview_topic(articles, s.pipeline.tagger, name, day), topic))
+
+
+@admin_only
+async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Get ready to store the page file sent next, for today or the given date."""
+    day = _ingest_date(update, context)
+    if day is None:
+        await reply(update, "日期格式应为 YYYY-MM-DD，例如 /ingest 2026-11-20。")
+        return
+    assert context.user_data is not None
+    context.user_data[INGEST_DATE_KEY] = day
+    await reply(update, f"请把 {day} 的版面文件（.txt）作为文件发给我。文件名里的版次（如 _03）会被采用。")
+
+
+def _ingest_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    text = argument(update)
+    if not text:
+        return services(context).now().date().isoformat()
+    try:
+        return Date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+@admin_only
+async def receive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store an uploaded page file and say how many articles it held, by county."""
+    s = services(context)
+    message = update.effective_message
+    assert message is not None and message.document is not None and context.user_data is not None
+    document = message.document
+    if (message.caption or "").startswith("/ingest"):
+        day = _ingest_date(update, context)
+    else:
+        day = context.user_data.get(INGEST_DATE_KEY)
+        if day is None:
+            await reply(update, "要入库版面，请先发送 /ingest（或在文件说明里写 /ingest 2026-11-20）。")
+            return
+    if day is None:
+        await reply(update, "日期格式应为 YYYY-MM-DD，例如 /ingest 2026-11-20。")
+        return
+    limit = s.settings.ingest.max_file_bytes
+    if document.file_size and document.file_size > limit:
+        await reply(update, f"文件太大（{document.file_size} 字节），版面文件不应超过 {limit} 字节。")
+        return
+    context.user_data.pop(INGEST_DATE_KEY, None)
+    name = Path(document.file_name or "page.txt").name or "page.txt"
+    with tempfile.TemporaryDirectory(prefix="paperdigest-") as folder:
+        path = Path(folder) / name
+        await (await document.get_file()).download_to_drive(path)
+        outcome = ingest.ingest_file(s.db, s.pipeline, path, paper=s.settings.paper, date=day,
+                                     page_no=ingest.page_number(name, default=1))
+    log.info("ingest by user %s: %s %s", update.effective_user.id if update.effective_user else None,
+             outcome.file, outcome.status)
+    await reply(update, render.render_ingest(outcome, day))
+    if outcome.ok and outcome.status != "unchanged":
+        ids = article_ids_on_page(s.db, paper=s.settings.paper, date=day, page=outcome.page)
+        await hooks.after_ingest(context.application, ids)
+
+
+@admin_only
+async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show or set the default digest time and the ingest times."""
+    s = services(context)
+    words = argument(update).split()
+    try:
+        if words[:1] == ["digest"] and len(words) == 2:
+            subscriptions.set_default_time(s.db, words[1])
+        elif words[:1] == ["ingest"] and len(words) > 1:
+            subscriptions.set_ingest_times(s.db, words[1:])
+        elif words:
+            await reply(update, "用法：/schedule、/schedule digest 07:30、/schedule ingest 05:30 06:30")
+            return
+    except SubscriptionError as exc:
+        await reply(update, render.esc(exc))
+        return
+    if words:
+        hooks.schedule_changed(context.application)
+    await reply(update, render.render_schedule(subscriptions.default_time(s.db, s.settings.bot.default_time),
+                                               subscriptions.ingest_times(s.db, s.settings.ingest.times)))
+
+
+@admin_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show subscribers, articles, deliveries and the last ingest."""
+    await reply(update, render.render_stats(collect_stats(services(context).db)))
+
+
+@admin_only
+async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the text after /broadcast to every active subscriber."""
+    s = services(context)
+    text = argument(update)
+    if not text:
+        await reply(update, "用法：/broadcast 通知内容")
+        return
+    sent = failed = 0
+    for sub in subscriptions.active_subscribers(s.db):
+        try:
+            await context.bot.send_message(sub.chat_id, render.esc(text))
+            sent += 1
+        except Forbidden:
+            subscriptions.deactivate(s.db, sub.chat_id, reason="blocked")
+            failed += 1
+        except TelegramError as exc:
+            log.warning("broadcast to %s failed: %s", sub.chat_id, exc)
+            failed += 1
+    await reply(update, f"已发送给 {sent} 位订阅者" + (f"，{failed} 位失败。" if failed else "。"))

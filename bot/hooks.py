@@ -1,0 +1,54 @@
+"""Extension points other parts of the bot plug into, kept in `application.bot_data`.
+
+- after ingest: `async def hook(application, article_ids)`, run after an admin's upload stores
+  new articles (instant watch alerts go out from here).
+- schedule changed: `def hook(application)`, run after /subscribe, /unsubscribe, /time and
+  /schedule change when something is due (the scheduler rebuilds its jobs from here).
+
+The handlers only announce; whoever schedules and delivers registers, in a build extension
+(see `bot.app.build_application(extensions=...)`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+AFTER_INGEST_KEY = "paperdigest.after_ingest"
+SCHEDULE_CHANGED_KEY = "paperdigest.schedule_changed"
+App = Application[Any, Any, Any, Any, Any, Any]
+AfterIngest = Callable[[App, Sequence[int]], Awaitable[None]]
+ScheduleChanged = Callable[[App], None]
+
+
+def on_after_ingest(application: App, hook: AfterIngest) -> None:
+    """Register `hook` to run after every ingest through the bot."""
+    application.bot_data.setdefault(AFTER_INGEST_KEY, []).append(hook)
+
+
+def on_schedule_changed(application: App, hook: ScheduleChanged) -> None:
+    """Register `hook` to run whenever a subscriber's or the admins' times change."""
+    application.bot_data.setdefault(SCHEDULE_CHANGED_KEY, []).append(hook)
+
+
+async def after_ingest(application: App, article_ids: Sequence[int]) -> None:
+    """Run the after-ingest hooks; one failing is logged and does not stop the others."""
+    for hook in application.bot_data.get(AFTER_INGEST_KEY, []):
+        try:
+            await hook(application, article_ids)
+        except Exception:
+            log.exception("after-ingest hook %r failed", hook)
+
+
+def schedule_changed(application: App) -> None:
+    """Run the schedule-changed hooks; one failing is logged and does not stop the others."""
+    for hook in application.bot_data.get(SCHEDULE_CHANGED_KEY, []):
+        try:
+            hook(application)
+        except Exception:
+            log.exception("schedule-changed hook %r failed", hook)

@@ -1,0 +1,211 @@
+"""Schedules on PTB's JobQueue, built from SQLite at start and rebuilt whenever they change.
+
+SQLite is the source of truth (subscribers' times, the admins' ingest times); jobs are a cache
+of it: `install_jobs` builds them once at start, `reschedule` rebuilds them after /subscribe,
+/time, /unsubscribe and /schedule. Jobs:
+
+- `paperdigest:ingest@HH:MM`: ingest the inbox, then compose any digest already due (late paper).
+- `paperdigest:deadline@HH:MM`: tell the admins if today's paper has not arrived.
+- `paperdigest:digest@HH:MM`: one per distinct subscriber time, composing that time's digests.
+- `paperdigest:delivery`: the sender's loop, for as long as the application runs.
+
+Catch-up is explicit, not left to APScheduler: its misfire grace is one second, so a digest due
+while the bot was down would be silently skipped. At start, rows left 'sending' become
+'unknown' (see bot/delivery.py), pending rows older than the catch-up window expire, and
+`compose_due` composes every digest due earlier today that has none yet; the sender then sends
+them. Daily jobs still get a generous misfire grace, for an event loop busy at the exact second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from telegram.ext import Application, CallbackContext, JobQueue
+
+from bot import notices, outbox
+from bot.daily import compose_due
+from bot.delivery import DeliveryConfig, DeliveryReport, Sender
+from bot.schedule import catch_up_cutoff, clock_time, load_schedule, local_at
+from bot.services import SERVICES_KEY, Services
+from digest.inbox import ingest_inbox_file, pending_files
+
+log = logging.getLogger(__name__)
+
+PREFIX = "paperdigest:"
+DAILY = PREFIX + "daily:"
+SENDER_KEY = "paperdigest.sender"
+# A daily job whose second passes while the loop is busy (composing, ingesting) still runs.
+DAILY_JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}
+# None: run however late, e.g. when install_jobs is called well before the application starts.
+ONCE_JOB_KWARGS = {"misfire_grace_time": None}
+
+
+def _services(application: Application) -> Services:
+    return application.bot_data[SERVICES_KEY]
+
+
+def _job_queue(application: Application) -> JobQueue:
+    if application.job_queue is None:
+        raise RuntimeError("install python-telegram-bot[job-queue]: the schedules need PTB's JobQueue")
+    return application.job_queue
+
+
+def sender_of(application: Application) -> Sender:
+    return application.bot_data[SENDER_KEY]
+
+
+def install_jobs(application: Application, *, config: DeliveryConfig | None = None) -> None:
+    """Recover from the last run, then schedule everything; call once, before or after start."""
+    services = _services(application)
+    db = services.db
+    outbox.ensure_schema(db)
+    now = services.now()
+    interrupted = outbox.recover_interrupted(db, now)
+    expired = outbox.expire(db, catch_up_cutoff(now, services.settings.bot.catch_up, services.tz), now)
+    dropped = outbox.drop_pending_inactive(db)
+    if interrupted or expired or dropped:
+        log.warning("start: %d interrupted sends marked unknown, %d expired, %d dropped (unsubscribed)",
+                    len(interrupted), expired, dropped)
+    sender = Sender(application.bot, db, config or DeliveryConfig.from_settings(services.settings.bot),
+                    clock=services.now)
+    application.bot_data[SENDER_KEY] = sender
+    _install_daily(application, services)
+    queue = _job_queue(application)
+    queue.run_once(_startup, 0, name=PREFIX + "startup", data=interrupted, job_kwargs=ONCE_JOB_KWARGS)
+    queue.run_once(_deliver, 0, name=PREFIX + "delivery", job_kwargs=ONCE_JOB_KWARGS)
+
+
+def reschedule(application: Application) -> None:
+    """Rebuild the daily jobs from SQLite and bring today's outbox in line with the change."""
+    services = _services(application)
+    queue = _job_queue(application)
+    for job in queue.jobs():
+        if job.name and job.name.startswith(DAILY):
+            job.schedule_removal()
+    _install_daily(application, services)
+    dropped = outbox.drop_pending_inactive(services.db)
+    moved = _drop_moved_later(services)
+    if dropped or moved:
+        log.info("reschedule: dropped %d rows of unsubscribed chats, %d rows of digests moved later", dropped, moved)
+    # A time moved to earlier than now is due at once.
+    queue.run_once(_compose, 0, name=PREFIX + "compose", job_kwargs=ONCE_JOB_KWARGS)
+
+
+def _install_daily(application: Application, services: Services) -> None:
+    queue = _job_queue(application)
+    schedule = load_schedule(services.db, services.settings)
+    tz = schedule.tz
+    for hhmm in schedule.ingest_times:
+        queue.run_daily(_ingest, clock_time(hhmm, tz), name=f"{DAILY}ingest@{hhmm}", job_kwargs=DAILY_JOB_KWARGS)
+    queue.run_daily(_deadline, clock_time(schedule.deadline, tz), name=f"{DAILY}deadline@{schedule.deadline}",
+                    job_kwargs=DAILY_JOB_KWARGS)
+    for hhmm in subscriber_times(services.db):
+        queue.run_daily(_compose, clock_time(hhmm, tz), name=f"{DAILY}digest@{hhmm}", job_kwargs=DAILY_JOB_KWARGS)
+
+
+def subscriber_times(db: sqlite_utils.Database) -> list[str]:
+    """One job per distinct time, not per subscriber: 10,000 readers at 07:30 are one job."""
+    return [r[0] for r in db.execute("SELECT DISTINCT time FROM subscribers WHERE active = 1 ORDER BY time")]
+
+
+def _drop_moved_later(services: Services) -> int:
+    """Untouched rows of today whose subscriber now wants them later: recomposed at the new time."""
+    now = services.now()
+    day = now.date().isoformat()
+    dropped = 0
+    rows = services.db.execute(
+        "SELECT o.chat_id, s.time FROM outbox o JOIN subscribers s ON s.chat_id = o.chat_id"
+        " WHERE o.date = ? GROUP BY o.chat_id HAVING sum(o.state != 'pending' OR o.attempts > 0) = 0", [day]
+    ).fetchall()
+    for chat_id, hhmm in rows:
+        if local_at(day, hhmm, services.tz) > now:
+            with services.db.atomic():
+                dropped += services.db.execute("DELETE FROM outbox WHERE chat_id = ? AND date = ?",
+                                               [chat_id, day]).rowcount
+    return dropped
+
+
+# --- job callbacks ------------------------------------------------------------------------------
+
+async def _startup(context: CallbackContext) -> None:
+    """Tell the admins about sends the last run left unresolved, then compose what is due (catch-up)."""
+    application = context.application
+    services = _services(application)
+    interrupted = context.job.data if context.job else None
+    if interrupted:
+        await notices.notify_admins(application.bot, services.settings.bot.admins,
+                                    notices.interrupted_notice(interrupted))
+    await _compose(context)
+
+
+async def _compose(context: CallbackContext) -> None:
+    """Compose the digests due by now and wake the sender."""
+    application = context.application
+    sender = sender_of(application)
+    await compose_due(_services(application), on_batch=sender.wake)
+    sender.wake()
+
+
+async def _deliver(context: CallbackContext) -> None:
+    """The sender's loop; returns when the application stops, after the sends in flight finish."""
+    application = context.application
+    services = _services(application)
+
+    async def report(result: DeliveryReport) -> None:
+        await notices.notify_admins(application.bot, services.settings.bot.admins,
+                                    notices.delivery_notice(services.db, result))
+
+    await sender_of(application).run(keep_going=lambda: application.running, on_report=report)
+
+
+async def _ingest(context: CallbackContext) -> None:
+    """Ingest the inbox file by file (yielding between files), then compose any digest already due."""
+    application = context.application
+    services = _services(application)
+    inbox = services.settings.ingest.inbox
+    if inbox:
+        folder = Path(inbox).expanduser()
+        today = services.now().date().isoformat()
+        results = []
+        for path in pending_files(folder):
+            results.append(ingest_inbox_file(services.db, services.pipeline, path, folder,
+                                             paper=services.settings.paper, today=today))
+            await asyncio.sleep(0)
+        log.info("inbox: %d files, %d refused", len(results), sum(not r.outcome.ok for r in results))
+        if any(not r.outcome.ok for r in results):
+            await notices.notify_admins(application.bot, services.settings.bot.admins, notices.ingest_notice(results))
+    else:
+        log.info("no inbox configured ([ingest] inbox): nothing to ingest")
+    await _compose(context)
+
+
+def paper_arrived(db: sqlite_utils.Database, paper: str, date: str) -> bool:
+    return db.execute("SELECT 1 FROM pages p JOIN issues i ON i.id = p.issue_id WHERE i.paper = ? AND i.date = ?"
+                      " LIMIT 1", [paper, date]).fetchone() is not None
+
+
+async def _deadline(context: CallbackContext) -> None:
+    """Tell the admins when no page of today's paper has arrived by the deadline."""
+    application = context.application
+    services = _services(application)
+    today = services.now().date().isoformat()
+    if paper_arrived(services.db, services.settings.paper, today):
+        return
+    log.warning("no pages for %s by the deadline", today)
+    await notices.notify_admins(
+        application.bot, services.settings.bot.admins,
+        notices.missing_paper_notice(today, load_schedule(services.db, services.settings).deadline,
+                                     services.settings.ingest.inbox),
+    )
+
+
+def job_summary(application: Application) -> list[dict[str, Any]]:
+    """Our jobs and their next run, for an admin's /schedule and for tests."""
+    return [{"name": job.name, "next_t": job.next_t} for job in _job_queue(application).jobs()
+            if job.name and job.name.startswith(PREFIX)]
+
+

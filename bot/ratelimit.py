@@ -1,0 +1,64 @@
+"""Pacing for Telegram's flood limits, as arithmetic on timestamps (the sender does the waiting).
+
+Two limits apply to a broadcast: about 30 messages a second overall, and one message a second
+to any one chat. PTB's AIORateLimiter covers the overall and per-group limits but not private
+chats, and it waits inside the request, where the sender cannot pick another chat meanwhile;
+so the sender paces itself with these two small classes and never sleeps inside a send.
+Times are plain seconds (the sender's clock as a POSIX timestamp), which keeps the pacing
+testable with a virtual clock.
+"""
+
+from __future__ import annotations
+
+
+class Pacer:
+    """One send every 1/rate seconds overall, and a full stop while Telegram says retry_after.
+
+    Spacing rather than a bucket with a burst: a burst of `rate` messages in the first instant
+    is exactly what a one-second sliding window (Telegram's, or the fake's) punishes.
+    """
+
+    def __init__(self, rate_per_second: float) -> None:
+        if rate_per_second <= 0:
+            raise ValueError("rate_per_second must be positive")
+        self.interval = 1.0 / rate_per_second
+        self._next = 0.0
+        self._paused_until = 0.0
+
+    def ready_at(self) -> float:
+        """The earliest time the next send may start."""
+        return max(self._next, self._paused_until)
+
+    def take(self, now: float) -> None:
+        """Record a send starting at `now` (call only when `now >= ready_at()`)."""
+        self._next = max(now, self._next) + self.interval
+
+    def refund(self, now: float) -> None:
+        """Give a slot back: the call delivered nothing (5xx, or it never left), so it used no quota."""
+        self._next = max(now, self._next - self.interval)
+
+    def pause_until(self, moment: float) -> None:
+        """Telegram's 429 retry_after: every chat waits, as AIORateLimiter also does."""
+        self._paused_until = max(self._paused_until, moment)
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
+
+
+class ChatSpacing:
+    """At least `interval` seconds between the end of one message to a chat and the next one."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._free_at: dict[int, float] = {}
+
+    def free_at(self, chat_id: int) -> float:
+        return self._free_at.get(chat_id, 0.0)
+
+    def done(self, chat_id: int, now: float) -> None:
+        """Measured from the answer, not the request: Telegram counts from when it received it."""
+        self._free_at[chat_id] = now + self.interval
+
+    def forget(self, chat_id: int) -> None:
+        self._free_at.pop(chat_id, None)

@@ -1,0 +1,108 @@
+"""The inbox folder: page files dropped there are ingested at the scheduled times, then filed away.
+
+A file's date is its name's `YYYY-MM-DD_` prefix when it has one (a late upload of yesterday's
+page keeps yesterday's date), else today; its page number comes from the name as for
+`paperdigest ingest`. Ingested files move to `done/`; refused ones to `failed/`, with a
+`<name>.reason.txt` beside them saying why, so the folder only ever holds work still to do.
+Uploaders should write under a temporary name (`.part`, `.tmp`, or a leading dot) and rename
+when complete: those names are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import date as Date
+from pathlib import Path
+
+import sqlite_utils
+
+from digest.ingest import FileOutcome, ingest_file, page_number
+from digest.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})_")
+_INCOMPLETE = (".part", ".tmp", ".crdownload", ".partial")
+DONE, FAILED = "done", "failed"
+
+
+@dataclass(frozen=True)
+class InboxResult:
+    """One file's fate: the ingest outcome, the date it was filed under, where it went."""
+
+    outcome: FileOutcome
+    date: str
+    moved_to: Path | None
+
+
+def pending_files(inbox: Path) -> list[Path]:
+    """Complete files waiting in the inbox, oldest name first (sub-folders are not looked into)."""
+    if not inbox.is_dir():
+        return []
+    return sorted(
+        p for p in inbox.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.name.lower().endswith(_INCOMPLETE)
+    )
+
+
+def file_date(path: Path, today: str) -> str:
+    """The date in the name's `YYYY-MM-DD_` prefix, if it is a real date; else `today`."""
+    match = _DATE_PREFIX.match(path.name)
+    if match:
+        try:
+            return Date.fromisoformat(match.group(1)).isoformat()
+        except ValueError:
+            pass
+    return today
+
+
+def _next_page(db: sqlite_utils.Database, paper: str, date: str) -> int:
+    row = db.execute("SELECT max(p.page) FROM pages p JOIN issues i ON i.id = p.issue_id"
+                     " WHERE i.paper = ? AND i.date = ?", [paper, date]).fetchone()
+    return (row[0] or 0) + 1
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`name` in `folder`, or `stem-2.ext`, `stem-3.ext` ... if taken: never overwrite an earlier file."""
+    target = folder / name
+    n = 2
+    while target.exists():
+        target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+        n += 1
+    return target
+
+
+def file_away(path: Path, inbox: Path, outcome: FileOutcome) -> Path | None:
+    """Move an ingested file to done/ or failed/ (with its reason beside it); None if it cannot move."""
+    folder = inbox / (DONE if outcome.ok else FAILED)
+    try:
+        folder.mkdir(exist_ok=True)
+        target = _free_name(folder, path.name)
+        shutil.move(str(path), target)
+        if not outcome.ok:
+            target.with_name(target.name + ".reason.txt").write_text(outcome.error + "\n", encoding="utf-8")
+    except OSError:
+        # Left in place it is tried again next time; storing the same page twice changes nothing.
+        log.exception("%s: could not be moved to %s/", path.name, folder.name)
+        return None
+    return target
+
+
+def ingest_inbox_file(
+    db: sqlite_utils.Database, pipeline: Pipeline, path: Path, inbox: Path, *, paper: str, today: str
+) -> InboxResult:
+    """Ingest one inbox file and file it away."""
+    date = file_date(path, today)
+    page = page_number(path, default=_next_page(db, paper, date))
+    outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=page)
+    return InboxResult(outcome=outcome, date=date, moved_to=file_away(path, inbox, outcome))
+
+
+def ingest_inbox(
+    db: sqlite_utils.Database, pipeline: Pipeline, inbox: Path, *, paper: str, today: str
+) -> list[InboxResult]:
+    """Ingest every complete file waiting in `inbox`; a bad file never stops the others."""
+    return [ingest_inbox_file(db, pipeline, p, inbox, paper=paper, today=today) for p in pending_files(inbox)]

@@ -1,0 +1,234 @@
+"""The sender against a scripted Bot API on a virtual clock: limits, retries, blocks, timeouts, restarts.
+
+PTB's real Bot does the HTTP-level work (status codes to exceptions); `ScriptedBotApi` decides
+what each sendMessage call meets. Times asserted are the virtual clock's, so back-off and
+retry_after cost no real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fake_botapi_load import ScriptedBotApi, VirtualClock
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot import outbox
+from bot.delivery import DeliveryConfig, DeliveryHalted, Sender, Verdict, classify
+from bot.outbox import Part
+from digest import subscriptions
+
+SH = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 20, 7, 30, tzinfo=SH)
+DAY = "2026-11-20"
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(T0)
+
+
+@pytest.fixture
+def box(db):
+    outbox.ensure_schema(db)
+    return db
+
+
+def seed(db, chats: dict[int, int]) -> dict[int, list[str]]:
+    """Subscribe each chat and compose `n` parts for it; returns the texts each chat is owed."""
+    owed = {}
+    for chat, n in chats.items():
+        subscriptions.subscribe(db, chat, "07:30")
+        owed[chat] = [f"chat {chat} part {i}" for i in range(n)]
+        outbox.enqueue(db, chat, DAY, [Part("digest", t) for t in owed[chat]], scheduled_at=T0, now=T0)
+    return owed
+
+
+async def deliver(db, api: ScriptedBotApi, clock: VirtualClock, **config: float) -> tuple[Sender, object]:
+    bot = Bot("123:TEST", request=api, get_updates_request=api)
+    sender = Sender(bot, db, DeliveryConfig(**config), clock=clock, sleep=clock.sleep)
+    report = await sender.run_until_idle()
+    return sender, report
+
+
+def calls_of(api: ScriptedBotApi, chat: int) -> list[float]:
+    return [(c.at - T0).total_seconds() for c in api.calls if c.chat_id == chat]
+
+
+def row(db, chat: int, part: int = 0) -> dict:
+    return next(db.query("SELECT * FROM outbox WHERE chat_id = ? AND date = ? AND part = ?", [chat, DAY, part]))
+
+
+async def test_every_part_once_in_order_within_both_limits(box, clock):
+    owed = seed(box, {chat: 3 for chat in range(1, 7)})
+    api = ScriptedBotApi(clock)
+    _, report = await deliver(box, api, clock, rate_per_second=4, per_chat_interval=1.0)
+    assert {chat: api.texts(chat) for chat in owed} == owed
+    assert report.sent == 18 and outbox.delivery_stats(box) == {"sent": 18, "failed": 0, "pending": 0, "unknown": 0}
+    starts = [(c.at - T0).total_seconds() for c in api.calls]
+    assert all(b - a >= 0.25 - 1e-6 for a, b in pairwise(starts))  # 4 a second overall
+    for chat in owed:
+        assert all(b - a >= 1.0 - 1e-6 for a, b in pairwise(calls_of(api, chat)))  # 1 s per chat
+    assert starts[-1] == pytest.approx(17 * 0.25)  # and no slower than the rate: other chats fill the gaps
+
+
+async def test_429_stops_every_chat_for_retry_after_and_is_not_an_attempt(box, clock):
+    seed(box, {1: 1, 2: 1, 3: 1})
+    api = ScriptedBotApi(clock, {1: ["429", "ok"]}, retry_after=3)
+    _, report = await deliver(box, api, clock, rate_per_second=10)
+    assert [c.outcome for c in api.calls][0] == "429"
+    resumed = [(c.at - T0).total_seconds() for c in api.calls[1:]]
+    assert min(resumed) >= 3.0  # nobody was sent anything during the pause
+    assert api.texts(1) == ["chat 1 part 0"]
+    assert row(box, 1)["attempts"] == 1 and report.rate_limited == 1
+
+
+async def test_5xx_is_retried_with_exponential_backoff(box, clock):
+    seed(box, {1: 1})
+    api = ScriptedBotApi(clock, {1: ["500", "502", "ok"]})
+    _, report = await deliver(box, api, clock, backoff_base=2.0)
+    assert calls_of(api, 1) == [0.0, 2.0, 6.0]
+    assert api.texts(1) == ["chat 1 part 0"]
+    assert row(box, 1)["state"] == "sent" and row(box, 1)["attempts"] == 3 and report.retries == 2
+
+
+async def test_gives_up_after_max_attempts_keeps_it_visible_and_sends_the_next_part(box, clock):
+    seed(box, {1: 2})
+    api = ScriptedBotApi(clock, {1: ["500"] * 5})
+    _, report = await deliver(box, api, clock, max_attempts=5)
+    assert len([c for c in api.calls if c.text == "chat 1 part 0"]) == 5
+    assert row(box, 1, 0)["state"] == "failed" and "Internal Server Error" in row(box, 1, 0)["last_error"]
+    assert api.texts(1) == ["chat 1 part 1"]
+    assert outbox.delivery_stats(box) == {"sent": 1, "failed": 1, "pending": 0, "unknown": 0}
+    assert report.failed == [row(box, 1, 0)["id"]]
+
+
+async def test_blocked_deactivates_the_subscriber_and_drops_their_rows(box, clock):
+    seed(box, {1: 3, 2: 2})
+    api = ScriptedBotApi(clock, {1: ["403"]})
+    _, report = await deliver(box, api, clock)
+    assert api.texts(1) == [] and len(calls_of(api, 1)) == 1
+    sub = subscriptions.get(box, 1)
+    assert not sub.active
+    assert box.execute("SELECT inactive_reason FROM subscribers WHERE chat_id = 1").fetchone()[0] == "blocked"
+    assert [r["state"] for r in box.query("SELECT state FROM outbox WHERE chat_id = 1")] == ["failed"]
+    assert api.texts(2) == ["chat 2 part 0", "chat 2 part 1"]
+    assert report.blocked == [1]
+
+
+async def test_bad_request_fails_at_once(box, clock):
+    seed(box, {1: 2})
+    api = ScriptedBotApi(clock, {1: ["400"]})
+    await deliver(box, api, clock)
+    assert row(box, 1, 0)["state"] == "failed" and row(box, 1, 0)["attempts"] == 1
+    assert api.texts(1) == ["chat 1 part 1"]
+
+
+@pytest.mark.parametrize("outcome", ["read_timeout_delivered", "read_timeout_lost", "disconnect_delivered"])
+async def test_a_send_that_may_have_arrived_is_unknown_and_never_resent(box, clock, outcome):
+    """The rule: whether Telegram delivered it or not, the sender behaves the same way."""
+    seed(box, {1: 2})
+    api = ScriptedBotApi(clock, {1: [outcome]})
+    _, report = await deliver(box, api, clock)
+    assert [c.text for c in api.calls] == ["chat 1 part 0", "chat 1 part 1"]  # no second try
+    assert row(box, 1, 0)["state"] == "unknown"
+    assert row(box, 1, 1)["state"] == "sent"
+    assert report.unknown == [row(box, 1, 0)["id"]]
+    delivered = api.texts(1).count("chat 1 part 0")
+    assert delivered == (0 if outcome == "read_timeout_lost" else 1)  # a gap or nothing, never two
+    assert outbox.delivery_stats(box)["unknown"] == 1
+
+
+@pytest.mark.parametrize("outcome", ["connect_timeout", "pool_timeout"])
+async def test_a_timeout_before_the_request_left_is_retried(box, clock, outcome):
+    seed(box, {1: 1})
+    api = ScriptedBotApi(clock, {1: [outcome]})
+    await deliver(box, api, clock)
+    assert api.texts(1) == ["chat 1 part 0"]
+    assert row(box, 1)["state"] == "sent" and row(box, 1)["attempts"] == 2
+
+
+async def test_a_bad_token_halts_delivery_and_keeps_the_row(box, clock):
+    seed(box, {1: 1})
+    api = ScriptedBotApi(clock, {1: ["401"]})
+    with pytest.raises(DeliveryHalted):
+        await deliver(box, api, clock)
+    assert row(box, 1)["state"] == "pending" and row(box, 1)["attempts"] == 0
+
+
+async def test_cancelled_mid_run_then_restarted_every_part_exactly_once_in_order(box, clock):
+    owed = seed(box, {chat: 3 for chat in range(1, 21)})
+    api = ScriptedBotApi(clock, delay=0.01)
+    bot = Bot("123:TEST", request=api, get_updates_request=api)
+    config = DeliveryConfig(rate_per_second=1000, per_chat_interval=1.0, max_in_flight=8)
+    first = asyncio.create_task(Sender(bot, box, config, clock=clock, sleep=clock.sleep).run_until_idle())
+    while len(api.delivered) < 15:
+        await asyncio.sleep(0.005)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert box.execute("SELECT count(*) FROM outbox WHERE state = 'sending'").fetchone()[0] == 0
+    stopped_at = len(api.delivered)
+    assert 15 <= stopped_at < 60
+    await Sender(bot, box, config, clock=clock, sleep=clock.sleep).run_until_idle()
+    assert {chat: api.texts(chat) for chat in owed} == owed  # exactly once each, in part order
+    assert outbox.delivery_stats(box) == {"sent": 60, "failed": 0, "pending": 0, "unknown": 0}
+
+
+async def test_a_restart_still_spaces_a_chats_parts(box, clock):
+    seed(box, {1: 2})
+    first = outbox.sendable(box, T0)[0]
+    outbox.claim(box, first.id, T0)
+    outbox.mark_sent(box, first.id, 1, T0)
+    clock.advance(0.2)
+    api = ScriptedBotApi(clock)
+    await deliver(box, api, clock, per_chat_interval=1.0)
+    assert calls_of(api, 1) == [pytest.approx(1.0)]
+
+
+async def test_a_row_dropped_while_sending_is_not_sent(box, clock):
+    seed(box, {1: 2, 2: 1})
+    api = ScriptedBotApi(clock, delay=0.05)
+    bot = Bot("123:TEST", request=api, get_updates_request=api)
+    task = asyncio.create_task(Sender(bot, box, DeliveryConfig(), clock=clock, sleep=clock.sleep).run_until_idle())
+    while not any(c.chat_id == 1 for c in api.calls):
+        await asyncio.sleep(0.005)
+    subscriptions.deactivate(box, 1)
+    outbox.drop_pending_inactive(box)
+    await task
+    assert api.texts(1) == ["chat 1 part 0"] and api.texts(2) == ["chat 2 part 0"]
+
+
+def _with_cause(exc: Exception, cause: BaseException | None) -> Exception:
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(("exc", "verdict"), [
+    (RetryAfter(5), Verdict.RATE_LIMITED),
+    (Forbidden("Forbidden: bot was blocked by the user"), Verdict.BLOCKED),
+    (BadRequest("Bad Request: chat not found"), Verdict.FAILED),
+    (InvalidToken("Unauthorized"), Verdict.FATAL),
+    (NetworkError("Internal Server Error (500)"), Verdict.RETRY),
+    (_with_cause(TimedOut(), httpx.ConnectTimeout("x")), Verdict.RETRY),
+    (_with_cause(TimedOut(), httpx.PoolTimeout("x")), Verdict.RETRY),
+    (_with_cause(TimedOut(), httpx.WriteTimeout("x")), Verdict.RETRY),
+    (_with_cause(NetworkError("httpx.ConnectError"), httpx.ConnectError("x")), Verdict.RETRY),
+    (_with_cause(TimedOut(), httpx.ReadTimeout("x")), Verdict.UNKNOWN),
+    (TimedOut(), Verdict.UNKNOWN),
+    (_with_cause(NetworkError("httpx.ReadError"), httpx.ReadError("x")), Verdict.UNKNOWN),
+    (_with_cause(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("x")), Verdict.UNKNOWN),
+    (RuntimeError("a bug"), Verdict.UNKNOWN),
+])
+def test_classify(exc: Exception, verdict: Verdict):
+    assert classify(exc).verdict is verdict
+
+
+def test_retry_after_seconds_are_read_without_deprecation_warnings():
+    assert classify(RetryAfter(7)).retry_after == 7.0
+    assert classify(RetryAfter(timedelta(seconds=2))).retry_after == 2.0
