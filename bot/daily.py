@@ -90,3 +90,20 @@ async def compose_due(services: Services, *, now: datetime | None = None,
 def _batched(items: list, size: int = BATCH) -> list[list]:
     # itertools.batched arrived in Python 3.12; the project supports 3.11.
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def instant_alerts(services: Services, article_ids: list[int], *, now: datetime | None = None) -> int:
+    """Alert readers who asked for instant alerts about newly stored articles matching their watches.
+
+    The alert goes through the outbox like a digest (paced, retried, counted); returns chats alerted.
+    """
+    outbox.ensure_schema(services.db)
+    now = now or services.now()
+    wanting = {s.chat_id for s in subscriptions.active_subscribers(services.db) if s.instant_alerts}
+    if not wanting or not article_ids:
+        return 0
+    found = matches_for_watches(services.db, services.pipeline.segmenter, article_ids, chat_ids=wanting)
+    day = now.astimezone(services.tz).date().isoformat()
+    for chat_id, articles in found.items():
+        outbox.enqueue_alert(services.db, chat_id, day, render_watch_matches(articles), now=now)
+    return len(found)

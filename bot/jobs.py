@@ -9,6 +9,9 @@ of it: `install_jobs` builds them once at start, `reschedule` rebuilds them afte
 - `paperdigest:digest@HH:MM`: one per distinct subscriber time, composing that time's digests.
 - `paperdigest:delivery`: the sender's loop, for as long as the application runs.
 
+`install_jobs` also registers an after-ingest hook (bot.hooks): a page uploaded through the bot
+composes digests already due (a late paper) and queues instant watch alerts.
+
 Catch-up is explicit, not left to APScheduler: its misfire grace is one second, so a digest due
 while the bot was down would be silently skipped. At start, rows left 'sending' become
 'unknown' (see bot/delivery.py), pending rows older than the catch-up window expire, and
@@ -26,12 +29,12 @@ from typing import Any
 import sqlite_utils
 from telegram.ext import Application, CallbackContext, JobQueue
 
-from bot import notices, outbox
-from bot.daily import compose_due
+from bot import hooks, notices, outbox
+from bot.daily import compose_due, instant_alerts
 from bot.delivery import DeliveryConfig, DeliveryReport, Sender
 from bot.schedule import catch_up_cutoff, clock_time, load_schedule, local_at
 from bot.services import SERVICES_KEY, Services
-from digest.inbox import ingest_inbox_file, pending_files
+from digest.inbox import InboxResult, ingest_inbox_file, pending_files
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ def install_jobs(application: Application, *, config: DeliveryConfig | None = No
     queue = _job_queue(application)
     queue.run_once(_startup, 0, name=PREFIX + "startup", data=interrupted, job_kwargs=ONCE_JOB_KWARGS)
     queue.run_once(_deliver, 0, name=PREFIX + "delivery", job_kwargs=ONCE_JOB_KWARGS)
+    hooks.on_after_ingest(application, after_ingest)
 
 
 def reschedule(application: Application) -> None:
@@ -119,13 +123,14 @@ def _drop_moved_later(services: Services) -> int:
     dropped = 0
     rows = services.db.execute(
         "SELECT o.chat_id, s.time FROM outbox o JOIN subscribers s ON s.chat_id = o.chat_id"
-        " WHERE o.date = ? GROUP BY o.chat_id HAVING sum(o.state != 'pending' OR o.attempts > 0) = 0", [day]
+        " WHERE o.date = ? AND o.kind != ? GROUP BY o.chat_id"
+        " HAVING sum(o.state != 'pending' OR o.attempts > 0) = 0", [day, outbox.ALERT]
     ).fetchall()
     for chat_id, hhmm in rows:
         if local_at(day, hhmm, services.tz) > now:
             with services.db.atomic():
-                dropped += services.db.execute("DELETE FROM outbox WHERE chat_id = ? AND date = ?",
-                                               [chat_id, day]).rowcount
+                dropped += services.db.execute("DELETE FROM outbox WHERE chat_id = ? AND date = ? AND kind != ?",
+                                               [chat_id, day, outbox.ALERT]).rowcount
     return dropped
 
 
@@ -162,25 +167,43 @@ async def _deliver(context: CallbackContext) -> None:
     await sender_of(application).run(keep_going=lambda: application.running, on_report=report)
 
 
-async def _ingest(context: CallbackContext) -> None:
-    """Ingest the inbox file by file (yielding between files), then compose any digest already due."""
-    application = context.application
+async def ingest_now(application: Application) -> list[InboxResult]:
+    """Ingest the inbox file by file (yielding between files), tell the admins about refused files,
+    then compose any digest already due (a late paper) and wake the sender."""
     services = _services(application)
+    results: list[InboxResult] = []
     inbox = services.settings.ingest.inbox
-    if inbox:
+    if not inbox:
+        log.info("no inbox configured ([ingest] inbox): nothing to ingest")
+    else:
         folder = Path(inbox).expanduser()
         today = services.now().date().isoformat()
-        results = []
         for path in pending_files(folder):
             results.append(ingest_inbox_file(services.db, services.pipeline, path, folder,
                                              paper=services.settings.paper, today=today))
             await asyncio.sleep(0)
         log.info("inbox: %d files, %d refused", len(results), sum(not r.outcome.ok for r in results))
-        if any(not r.outcome.ok for r in results):
-            await notices.notify_admins(application.bot, services.settings.bot.admins, notices.ingest_notice(results))
-    else:
-        log.info("no inbox configured ([ingest] inbox): nothing to ingest")
-    await _compose(context)
+    if any(not r.outcome.ok for r in results):
+        await notices.notify_admins(application.bot, services.settings.bot.admins, notices.ingest_notice(results))
+    sender = sender_of(application)
+    await compose_due(services, on_batch=sender.wake)
+    sender.wake()
+    return results
+
+
+async def _ingest(context: CallbackContext) -> None:
+    await ingest_now(context.application)
+
+
+async def after_ingest(application: Application, article_ids: list[int]) -> None:
+    """After an upload through the bot: instant alerts for the new articles, digests now due."""
+    services = _services(application)
+    alerted = instant_alerts(services, list(article_ids))
+    if alerted:
+        log.info("instant alerts queued for %d chats", alerted)
+    sender = sender_of(application)
+    await compose_due(services, on_batch=sender.wake)
+    sender.wake()
 
 
 def paper_arrived(db: sqlite_utils.Database, paper: str, date: str) -> bool:
@@ -188,19 +211,23 @@ def paper_arrived(db: sqlite_utils.Database, paper: str, date: str) -> bool:
                       " LIMIT 1", [paper, date]).fetchone() is not None
 
 
-async def _deadline(context: CallbackContext) -> None:
-    """Tell the admins when no page of today's paper has arrived by the deadline."""
-    application = context.application
+async def check_deadline(application: Application) -> bool:
+    """True if today's paper has arrived; else tell the admins and return False."""
     services = _services(application)
     today = services.now().date().isoformat()
     if paper_arrived(services.db, services.settings.paper, today):
-        return
+        return True
     log.warning("no pages for %s by the deadline", today)
     await notices.notify_admins(
         application.bot, services.settings.bot.admins,
         notices.missing_paper_notice(today, load_schedule(services.db, services.settings).deadline,
                                      services.settings.ingest.inbox),
     )
+    return False
+
+
+async def _deadline(context: CallbackContext) -> None:
+    await check_deadline(context.application)
 
 
 def job_summary(application: Application) -> list[dict[str, Any]]:

@@ -13,6 +13,9 @@ sent, so a restart resumes exactly where the last run stopped and nothing is com
 - unknown: the request may have reached Telegram but no answer came back; never re-sent
   automatically, reported to the admins, re-queued only by `requeue_unknown`.
 
+Instant watch alerts ride in the same table (kind 'alert', parts numbered from 1000), so they
+are paced and retried like digests but never count as the day's digest.
+
 Nothing here imports telegram: rows hold finished HTML text and plain states. All times are
 stored as UTC ISO strings of one fixed width, so string order is time order.
 """
@@ -106,9 +109,14 @@ def _row(r: Sequence) -> OutboxRow:
 _META = "id, chat_id, date, part, kind, state, attempts, scheduled_at, next_attempt_at"
 
 
+ALERT = "alert"
+ALERT_PARTS = 1000  # instant alerts are numbered from here, after any digest's parts
+
+
 def composed_chats(db: sqlite_utils.Database, date: str) -> set[int]:
     """Chats that already have a digest for `date`, whatever its state: never compose twice."""
-    return {r[0] for r in db.execute("SELECT DISTINCT chat_id FROM outbox WHERE date = ?", [date])}
+    return {r[0] for r in db.execute("SELECT DISTINCT chat_id FROM outbox WHERE date = ? AND kind != ?",
+                                     [date, ALERT])}
 
 
 def enqueue(
@@ -129,7 +137,8 @@ def enqueue_many(
     with db.atomic():
         for chat_id, parts in digests:
             # All or nothing per chat: a digest half-composed by an earlier run is left as it was.
-            if db.execute("SELECT 1 FROM outbox WHERE chat_id = ? AND date = ? LIMIT 1", [chat_id, date]).fetchone():
+            if db.execute("SELECT 1 FROM outbox WHERE chat_id = ? AND date = ? AND kind != ? LIMIT 1",
+                          [chat_id, date, ALERT]).fetchone():
                 continue
             due = ts(scheduled_at[chat_id])
             db.conn.executemany(
@@ -139,6 +148,21 @@ def enqueue_many(
             )
             added += len(parts)
     return added
+
+
+def enqueue_alert(db: sqlite_utils.Database, chat_id: int, date: str, texts: Sequence[str], *, now: datetime) -> int:
+    """An instant watch alert: due now, numbered after the day's digest and earlier alerts."""
+    stamp = ts(now)
+    with db.atomic():
+        last = db.execute("SELECT max(part) FROM outbox WHERE chat_id = ? AND date = ? AND kind = ?",
+                          [chat_id, date, ALERT]).fetchone()[0]
+        first = ALERT_PARTS if last is None else last + 1
+        db.conn.executemany(
+            "INSERT INTO outbox (chat_id, date, part, kind, text, scheduled_at, next_attempt_at, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(chat_id, date, first + i, ALERT, t, stamp, stamp, stamp, stamp) for i, t in enumerate(texts)],
+        )
+    return len(texts)
 
 
 def sendable(db: sqlite_utils.Database, now: datetime) -> list[OutboxRow]:

@@ -30,8 +30,15 @@ class Pacer:
         return max(self._next, self._paused_until)
 
     def take(self, now: float) -> None:
-        """Record a send starting at `now` (call only when `now >= ready_at()`)."""
-        self._next = max(now, self._next) + self.interval
+        """Record a send starting at `now` (call only when `now >= ready_at()`).
+
+        Slots follow the ideal schedule: a send that starts a few milliseconds late (the event
+        loop woke late) does not push every later slot back, or those milliseconds would add up
+        to a rate a few percent short. Late by a whole interval or more (idle), it starts afresh.
+        The price: one send more than the rate in some one-second windows, never a burst.
+        """
+        start = self._next if 0 <= now - self._next < self.interval else max(now, self._next)
+        self._next = start + self.interval
 
     def refund(self, now: float) -> None:
         """Give a slot back: the call delivered nothing (5xx, or it never left), so it used no quota."""

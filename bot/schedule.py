@@ -19,8 +19,6 @@ import sqlite_utils
 from digest import subscriptions
 from digest.settings import Settings
 
-DEFAULT_TIME_KEY = "default_time"
-INGEST_TIMES_KEY = "ingest_times"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -37,8 +35,8 @@ class Schedule:
 
 def load_schedule(db: sqlite_utils.Database, settings: Settings) -> Schedule:
     """The admins' stored choices, falling back to settings.toml for anything never set."""
-    default_time = subscriptions.get_setting(db, DEFAULT_TIME_KEY, settings.bot.default_time)
-    ingest_times = subscriptions.get_setting(db, INGEST_TIMES_KEY, list(settings.ingest.times))
+    default_time = subscriptions.default_time(db, settings.bot.default_time)
+    ingest_times = subscriptions.ingest_times(db, settings.ingest.times)
     return Schedule(
         tz=ZoneInfo(settings.timezone),
         default_time=subscriptions.parse_time(default_time),

@@ -11,8 +11,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+import sqlite_utils
 
 from digest import compose, explain, ingest, search, store
+from digest.models import Article, Digest
 from digest.pagefile import PageError, read_page
 from digest.pipeline import Pipeline
 from digest.settings import ConfigError, Settings, load_settings
@@ -40,7 +42,7 @@ class Context:
                 raise click.ClickException(str(exc)) from exc
         return self._pipeline
 
-    def db(self, path: str | None = None):  # noqa: ANN201 - sqlite_utils.Database
+    def db(self, path: str | None = None) -> sqlite_utils.Database:
         return store.connect(self.settings.db_path(path or self.db_option))
 
     def today(self) -> Date:
@@ -58,7 +60,8 @@ pass_context = click.make_pass_decorator(Context)
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, db: str | None, verbose: bool) -> None:
     """Turn 聊城日报's e-paper pages into a searchable archive and a daily digest."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = Context(config, db)
 
 
@@ -96,7 +99,7 @@ def parse(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
         sys.exit(1)
 
 
-def _article_json(file: str, a) -> dict:  # noqa: ANN001 - digest.models.Article
+def _article_json(file: str, a: Article) -> dict[str, object]:
     return {
         "file": file, "kind": a.kind, "kicker": a.kicker, "title": a.title, "subtitle": a.subtitle,
         "display_title": a.display_title, "reporters": list(a.reporters), "county": a.county,
@@ -167,7 +170,8 @@ def digest_command(obj: Context, day: str | None, counties: tuple[str, ...], top
     click.echo(compose.render_text(_compose(obj, db, paper, day, counties, topics)))
 
 
-def _compose(obj: Context, db, paper: str, day: str, counties=(), topics=()) -> compose.Digest:  # noqa: ANN001
+def _compose(obj: Context, db: sqlite_utils.Database, paper: str, day: str, counties: tuple[str, ...] = (),
+             topics: tuple[str, ...] = ()) -> Digest:
     return compose.compose_digest(
         store.articles_on(db, day, paper), paper=paper, date=day, county_order=obj.settings.county_order,
         counties=set(counties), topics=set(topics),

@@ -103,12 +103,24 @@ def _collapse_roles(text: str) -> str:
     return _SPACED_ROLE.sub(lambda m: re.sub(r"\s+", "", m.group(0)), text)
 
 
-def names_in_credit(credit: str) -> list[str]:
-    """Names from `记者 X 通讯员 Y Z` or `■ 本报记者 X 本报通讯员 Y`, in order, role words dropped."""
+def _credit_words(credit: str) -> list[str]:
+    """The words of a credit with role words and punctuation (`记者：X`, `X/Y`) dropped."""
     credit = _collapse_roles(credit.replace("■", " "))
     for role in _ROLES:
         credit = credit.replace(role, " ")
-    return [w for w in re.split(r"[\s,，、]+", credit) if _NAME.match(w)]
+    return [w for w in re.split(r"[^\u4e00-\u9fff·]+", credit) if w]
+
+
+def names_in_credit(credit: str) -> list[str]:
+    """Names from `记者 X 通讯员 Y Z` or `■ 本报记者 X 本报通讯员 Y`, in order, role words dropped."""
+    return [w for w in _credit_words(credit) if _NAME.match(w)]
+
+
+def _not_names(draft: _Draft) -> str:
+    """Words of a draft's dateline and bylines that are no name (`李 明` cut in two, a remark):
+    reported as skipped, since they are in no article field."""
+    credits = [draft.dateline, *draft.top_byline, *draft.end_byline]
+    return " ".join(w for credit in credits for w in _credit_words(credit) if not _NAME.match(w))
 
 
 def _is_byline(line: str) -> bool:
@@ -370,6 +382,8 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
         article = _finish(draft)
         if article:
             articles.append(article)
+            if _not_names(draft):
+                skipped.append(SkippedBlock(_not_names(draft), "words in a dateline or byline that are not names"))
         elif _draft_text(draft):
             skipped.append(SkippedBlock(_draft_text(draft), "headline or byline with no body"))
         draft = _Draft()

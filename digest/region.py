@@ -9,12 +9,11 @@ from __future__ import annotations
 import csv
 import logging
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest.settings import ConfigError
+from digest.settings import ConfigError, read_toml
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +95,7 @@ def squash(text: str) -> str:
 def load_region(path: Path | str) -> Region:
     """Read a region TOML file and the township CSV files it names; ConfigError names the bad file."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: region file not found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path, "region")
     try:
         region = _build(raw, path.parent)
     except (KeyError, TypeError, ValueError, re.error) as exc:

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from digest.models import StoredArticle
 from digest.segment import Segmenter
-from digest.store import ARTICLE_COLUMNS, row_to_stored
+from digest.store import ARTICLE_COLUMNS, read_snapshot, row_to_stored
 
 MAX_QUERY_CHARS = 200
 RANK_WINDOW = 5000  # matches ranked per query, newest first; see search()
@@ -103,6 +103,9 @@ def search(
     Whole rows are read only for the page of results shown.
     """
     query = parse_query(text, segmenter)
+    # Paging numbers can come from a forged button (`sq:10**30:...`): past the window nothing is
+    # ranked anyway, and SQLite refuses integers beyond 64 bits.
+    limit, offset = (max(0, min(n, RANK_WINDOW)) for n in (limit, offset))
     inner = "SELECT f.rowid AS id, f.rank AS rank FROM articles_fts f"
     params: list[Any] = []
     if days is not None:
@@ -112,9 +115,12 @@ def search(
     inner += " WHERE articles_fts MATCH ? AND rank MATCH 'bm25(4.0, 1.0, 0.5)' ORDER BY f.rowid DESC LIMIT ?"
     params += [query.to_fts(), RANK_WINDOW, limit, offset]
     sql = f"WITH recent AS ({inner}) SELECT id FROM recent ORDER BY rank, id DESC LIMIT ? OFFSET ?"
-    ids = [row[0] for row in db.execute(sql, params)]
-    if not ids:
-        return []
-    rows = {r["id"]: r for r in db.query(
-        f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id IN ({', '.join('?' * len(ids))})", ids)}
+    # One snapshot for both reads: an ingest replacing a page between them would leave ids
+    # whose rows are gone, and the search would come back empty.
+    with read_snapshot(db):
+        ids = [row[0] for row in db.execute(sql, params)]
+        if not ids:
+            return []
+        rows = {r["id"]: r for r in db.query(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id IN ({', '.join('?' * len(ids))})", ids)}
     return [row_to_stored(rows[i], rank=float(n)) for n, i in enumerate(ids) if i in rows]

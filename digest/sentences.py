@@ -2,8 +2,8 @@
 
 A summary is only as good as its units: a sentence must keep its closing quote (`……。”`), must
 not break inside a quotation or a number such as `2.077亿元`, and must never run across a
-paragraph break. Offsets are kept (`sentence_spans`) so callers can map tokens of one jieba pass
-over the whole text back to sentences instead of cutting every sentence separately.
+paragraph break. `sentence_spans` gives offsets, so a caller can trim a sentence (a stray
+dateline, a photo credit) and still know it is a verbatim slice of the text.
 """
 
 from __future__ import annotations

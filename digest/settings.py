@@ -6,6 +6,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -63,6 +64,16 @@ class Settings:
         return Path(platformdirs.user_data_dir("paperdigest")) / "paperdigest.db"
 
 
+def read_toml(path: Path, what: str = "settings") -> dict[str, Any]:
+    """A config file's TOML as a dict; ConfigError names the file when it is missing or malformed."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: {what} file not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
 def _admins_from_env(value: str) -> tuple[int, ...]:
     return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
 
@@ -70,12 +81,7 @@ def _admins_from_env(value: str) -> tuple[int, ...]:
 def load_settings(path: Path | str | None = None) -> Settings:
     """Read settings from `path`, else $PAPERDIGEST_CONFIG, else config/settings.toml."""
     path = Path(path or os.environ.get("PAPERDIGEST_CONFIG") or CONFIG_DIR / "settings.toml")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: settings file not found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path)
     base = path.parent
     paper = raw.get("paper", {})
     bot = dict(raw.get("bot", {}))

@@ -9,10 +9,11 @@ transaction.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,52 @@ from digest import subscriptions
 from digest.models import Article, Page, StoredArticle
 
 SCHEMA_VERSION = 1
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin.
+
+    `atomic()` in sqlite-utils opens a deferred transaction: one that reads before it writes
+    (queue a digest unless one exists) holds a read snapshot, and if another connection commits
+    meanwhile, the upgrade to writing fails at once with `database is locked`, whatever the
+    busy timeout. BEGIN IMMEDIATE waits (up to the busy timeout) for the lock instead. Readers
+    are not blocked: in WAL mode they never wait for the writer.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():  # a savepoint inside the transaction already open
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
+@contextlib.contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Several SELECTs that must see one state of the database (a search's ids, then its rows),
+    even while an ingest replaces a page between them."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.conn.execute("COMMIT")
+
+
 class Indexer(Protocol):
     """What the store needs from a segmenter to index text (digest.segment.Segmenter fits)."""
 
@@ -47,7 +94,7 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     if str(path) != ":memory:":
         db.enable_wal()
     ensure_schema(db)
@@ -148,7 +195,8 @@ def _delete_page(db: sqlite_utils.Database, page_id: int) -> None:
 
 
 def _insert_article(
-    db: sqlite_utils.Database, a: Article, *, page_id: int, paper: str, date: str, page_no: int, seq: int, indexer: Indexer
+    db: sqlite_utils.Database, a: Article, *, page_id: int, paper: str, date: str, page_no: int, seq: int,
+    indexer: Indexer,
 ) -> int:
     cursor = db.execute(
         "INSERT INTO articles (page_id, paper, date, page, seq, kind, kicker, title, subtitle, reporters, body,"
@@ -198,6 +246,8 @@ def articles_on(db: sqlite_utils.Database, date: str, paper: str | None = None) 
 
 
 def get_article(db: sqlite_utils.Database, article_id: int) -> StoredArticle | None:
+    if not 0 < article_id < 2**63:
+        return None  # `/a99999999999999999999`: no such article, and too big for SQLite to look up
     rows = list(db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", [article_id]))
     return row_to_stored(rows[0]) if rows else None
 

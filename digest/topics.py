@@ -8,13 +8,12 @@ keeps the taxonomy it was built with until it is handed a new one.
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from digest.settings import ConfigError
+from digest.settings import ConfigError, read_toml
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +98,7 @@ class Taxonomy:
 def load_taxonomy(path: Path | str) -> Taxonomy:
     """Read the default taxonomy from a TOML file (see config/topics.toml for the format)."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: topics file not found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path, "topics")
     taxonomy = Taxonomy.from_dict(raw, source=str(path))
     log.info("taxonomy %s: %d topics", path.name, len(taxonomy.topics))
     return taxonomy

@@ -71,9 +71,15 @@ class BotDriver:
         return await self.feed(self.updates.callback(message, button["callback_data"], user_id=user), chat)
 
     def find_button(self, label: str, chat: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The button and its message, on the newest message of the chat that has a keyboard now."""
+        seen: set[int] = set()
         for call in reversed(self.api.calls):
-            if call.status != 200 or not isinstance(call.result, dict) or call.result["chat"]["id"] != chat:
+            result = call.result
+            if call.status != 200 or not isinstance(result, dict) or result.get("chat", {}).get("id") != chat:
                 continue
+            if call.result["message_id"] in seen:
+                continue  # an older state of a message edited since
+            seen.add(call.result["message_id"])
             rows = (call.result.get("reply_markup") or {}).get("inline_keyboard", [])
             if rows:
                 for row in rows:

@@ -79,3 +79,14 @@ def tagger(region, taxonomy, segmenter):
 from bot_fixtures import bot, bot_db, bot_services, bot_settings, seeded_db_file  # noqa: E402, F401
 
 # --- end bot fixtures ---
+
+
+# --- summariser fixtures (issue 3) ---
+# The summarisers share the session's one `segmenter` above (stop words from config/stopwords.txt).
+@pytest.fixture(scope="session")
+def textrank4zh_summarizer(segmenter):
+    """The textrank4zh baseline, built once: its first call loads jieba's global dictionary (~0.7 s)."""
+    from digest.summarize import make_summarizer
+
+    return make_summarizer("textrank4zh", segmenter)
+# --- end summariser fixtures ---

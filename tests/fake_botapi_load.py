@@ -50,21 +50,33 @@ OUTCOMES = (
 
 
 class VirtualClock:
-    """Aware 'now' that advances only through `sleep` (or `advance`)."""
+    """Aware 'now' that jumps forward whenever the sender sleeps.
 
-    def __init__(self, start: datetime) -> None:
+    With `runs=True` it also runs on in real time between sleeps, for tests where real work
+    (HTTP calls) happens concurrently and should let time pass; sleeps still cost nothing.
+    """
+
+    def __init__(self, start: datetime, *, runs: bool = False) -> None:
         if start.tzinfo is None:
             raise ValueError("the clock must be timezone-aware")
-        self.now = start
+        self.start = start
+        self.skipped = timedelta(0)
+        self._runs = runs
+        self._t0 = time.monotonic()
+
+    @property
+    def now(self) -> datetime:
+        real = timedelta(seconds=time.monotonic() - self._t0) if self._runs else timedelta(0)
+        return self.start + self.skipped + real
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+        self.skipped += timedelta(seconds=seconds)
 
     async def sleep(self, seconds: float) -> None:
-        self.advance(max(0.0, seconds))
+        self.advance(max(1e-6, seconds))  # at least a microsecond: datetime's resolution
         await asyncio.sleep(0)
 
 
@@ -182,9 +194,10 @@ class LoadServer:
     limit; above it the answer is 429 with retry_after=1. A 500 delivers nothing and uses no quota.
     """
 
-    def __init__(self, rate: float = 30, fail: float = 0.05, seed: int = 5) -> None:
+    def __init__(self, rate: float = 30, fail: float = 0.05, seed: int = 5, delay: float = 0.0) -> None:
         self.rate = rate
         self.fail = fail
+        self.delay = delay  # seconds between storing a message and answering: a window to be killed in
         self._random = random.Random(seed)
         self._window: collections.deque[float] = collections.deque()
         self._ids: dict[int, int] = {}
@@ -233,6 +246,8 @@ class LoadServer:
                         length = int(value.strip())
                 body = await reader.readexactly(length) if length else b""
                 status, payload = self.answer(path, body)
+                if self.delay and "sendMessage" in path:
+                    await asyncio.sleep(self.delay)
                 writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
                              b"Connection: keep-alive\r\n\r\n%s" % (status, len(payload), payload))
                 await writer.drain()

@@ -5,13 +5,14 @@ from digest.models import Article, StoredArticle
 
 
 def stored(i: int, county: str, topic: str, day: str = "2026-11-20") -> StoredArticle:
-    article = Article(kind="news", title=f"标题{i}", paragraphs=("正文。",), county=county, topic=topic, summary="正文。")
+    article = Article(kind="news", title=f"标题{i}", paragraphs=("正文。",), county=county, topic=topic,
+                      summary="正文。")
     return StoredArticle(id=i, paper="聊城日报", date=day, page=1, article=article)
 
 
 def test_sections_by_county_in_order_then_topic():
-    items = [stored(1, "冠县", "教育"), stored(2, "全市", "时政"), stored(3, "冠县", "农业农村"), stored(4, "冠县", "教育"),
-             stored(5, "某区", "教育")]
+    items = [stored(1, "冠县", "教育"), stored(2, "全市", "时政"), stored(3, "冠县", "农业农村"),
+             stored(4, "冠县", "教育"), stored(5, "某区", "教育")]
     digest = compose.compose_digest(items, paper="聊城日报", date="2026-11-20", county_order=["全市", "冠县"])
     assert [(s.county, s.count) for s in digest.sections] == [("全市", 1), ("冠县", 3), ("某区", 1)]
     assert [(t.topic, [i.article_id for i in t.items]) for t in digest.sections[1].topics] == [

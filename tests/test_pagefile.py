@@ -31,7 +31,7 @@ def test_crlf_line_ends_become_newlines():
     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "binary file: looks like a PNG image, not page text"),
     (b"%PDF-1.7 ...", "binary file: looks like a PDF, not page text"),
     (b"abc\x00def" * 10, "binary file: it holds NUL bytes"),
-    ("Just English text, no Chinese at all.".encode(), "not Chinese page text (decoded as utf-8, too few Chinese characters)"),
+    (b"Just English text, no Chinese at all.", "not Chinese page text (decoded as utf-8, too few Chinese characters)"),
 ])
 def test_bad_input_refused_with_reason(data, reason):
     with pytest.raises(PageError) as err:
@@ -49,7 +49,7 @@ def test_too_large_refused_before_reading(tmp_path):
 
 
 def test_missing_file_and_directory(tmp_path):
-    with pytest.raises(PageError, match="nope.txt: no such file"):
+    with pytest.raises(PageError, match=r"nope\.txt: no such file"):
         read_page(tmp_path / "nope.txt")
     with pytest.raises(PageError, match="is a directory"):
         read_page(tmp_path)

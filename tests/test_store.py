@@ -71,7 +71,9 @@ def test_bad_file_reported_and_others_still_stored(db, pipeline, seed_files, tmp
     empty.write_bytes(b"")
     outcomes = ingest.ingest_files(db, pipeline, [seed_files[0], empty, seed_files[1]], paper="聊城日报", date=DAY)
     assert [(o.file, o.status, o.error) for o in outcomes] == [
-        (seed_files[0].name, "stored", ""), ("002_empty.txt", "error", "empty file"), (seed_files[1].name, "stored", ""),
+        (seed_files[0].name, "stored", ""),
+        ("002_empty.txt", "error", "empty file"),
+        (seed_files[1].name, "stored", ""),
     ]
     assert counts(db) == (2, 17, 17)
 

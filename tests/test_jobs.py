@@ -1,0 +1,320 @@
+"""Schedules through PTB's real Application and JobQueue: jobs from SQLite, catch-up, ingest, deadline.
+
+The Application talks to `ScriptedBotApi` (no network). Services' clock is pinned to a morning
+of the sample paper and runs on from there in real time, because the JobQueue and the sender
+really wait; the delivery spacing is shrunk so a test takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fake_botapi_load import ScriptedBotApi
+from telegram.ext import Application, ApplicationBuilder
+
+from bot import jobs, outbox
+from bot.daily import compose_due, instant_alerts
+from bot.delivery import DeliveryConfig
+from bot.outbox import Part
+from bot.services import SERVICES_KEY, Services
+from digest import ingest, store, subscriptions
+from digest.pipeline import Pipeline
+from digest.settings import Settings
+
+SH = ZoneInfo("Asia/Shanghai")
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+ADMIN = 9001
+TODAY, YESTERDAY = "2026-11-21", "2026-11-20"
+FAST = DeliveryConfig(per_chat_interval=0.05, refill_every=0.2)
+TOKEN = "123:TEST"
+
+
+def at(hhmm: str, day: str = TODAY) -> datetime:
+    hour, minute = map(int, hhmm.split(":"))
+    y, m, d = map(int, day.split("-"))
+    return datetime(y, m, d, hour, minute, tzinfo=SH)
+
+
+class RunningClock:
+    """Starts at a pinned moment and runs on in real time (the JobQueue's waits are real)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self._t0 = start, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._t0)
+
+
+@pytest.fixture(scope="module")
+def seeded_path(tmp_path_factory: pytest.TempPathFactory, pipeline: Pipeline, settings: Settings) -> Path:
+    """The sample paper for both days, ingested once for the module."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    db = store.connect(path)
+    for day in (YESTERDAY, TODAY):
+        ingest.ingest_files(db, pipeline, sorted(SAMPLES.glob(f"{day}_*.txt")), paper=settings.paper, date=day)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_path: Path, tmp_path: Path):
+    target = tmp_path / "paper.db"
+    source = sqlite3.connect(seeded_path)
+    with sqlite3.connect(target) as copy:
+        source.backup(copy)
+    source.close()
+    db = store.connect(target)
+    outbox.ensure_schema(db)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def job_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return dataclasses.replace(settings, bot=dataclasses.replace(settings.bot, admins=(ADMIN,)),
+                               ingest=dataclasses.replace(settings.ingest, inbox=str(tmp_path / "inbox")))
+
+
+def make_app(services: Services, api: ScriptedBotApi) -> Application:
+    app = ApplicationBuilder().token(TOKEN).request(api).get_updates_request(api).build()
+    app.bot_data[SERVICES_KEY] = services
+    return app
+
+
+@contextlib.asynccontextmanager
+async def running(app: Application) -> AsyncIterator[Application]:
+    async with app:
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.stop()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+def today_rows(db, chat: int) -> list[dict]:
+    return list(db.query("SELECT * FROM outbox WHERE chat_id = ? AND date = ? ORDER BY part", [chat, TODAY]))
+
+
+async def start_and_deliver(services: Services, api: ScriptedBotApi, *, settle: float = 0.3) -> Application:
+    """Start the bot, let startup and delivery run until nothing is pending, stop it."""
+    app = make_app(services, api)
+    jobs.install_jobs(app, config=FAST)
+    async with running(app):
+        await asyncio.sleep(settle)
+        await until(lambda: outbox.delivery_stats(services.db)["pending"] == 0)
+    return app
+
+
+# --- jobs from SQLite ----------------------------------------------------------------------------
+
+async def test_jobs_are_built_from_sqlite_with_aware_times(seeded, pipeline, job_settings):
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    subscriptions.subscribe(seeded, 1002, "08:15")
+    subscriptions.subscribe(seeded, 1003, "09:00")
+    subscriptions.deactivate(seeded, 1003)
+    subscriptions.set_ingest_times(seeded, ["05:00"])
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("04:00")))
+    app = make_app(services, ScriptedBotApi())
+    jobs.install_jobs(app, config=FAST)
+    async with running(app):
+        found = {j["name"]: j["next_t"] for j in jobs.job_summary(app)}
+    daily = {name.removeprefix(jobs.DAILY): t for name, t in found.items() if name.startswith(jobs.DAILY)}
+    assert sorted(daily) == ["deadline@07:00", "digest@07:30", "digest@08:15", "ingest@05:00"]
+    for name, next_t in daily.items():
+        assert next_t.astimezone(SH).strftime("%H:%M") == name.split("@")[1]  # Shanghai, not UTC
+
+
+async def test_reschedule_follows_a_changed_time_and_ingest_times(seeded, pipeline, job_settings):
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("04:00")))
+    app = make_app(services, ScriptedBotApi())
+    jobs.install_jobs(app, config=FAST)
+    async with running(app):
+        subscriptions.set_time(seeded, 1001, "06:45")
+        subscriptions.set_ingest_times(seeded, ["04:30", "05:15"])
+        jobs.reschedule(app)
+        await asyncio.sleep(0.05)
+        names = sorted(j["name"].removeprefix(jobs.DAILY) for j in jobs.job_summary(app)
+                       if j["name"].startswith(jobs.DAILY))
+    assert names == ["deadline@07:00", "digest@06:45", "ingest@04:30", "ingest@05:15"]
+
+
+# --- catch-up and restarts ----------------------------------------------------------------------
+
+async def test_catch_up_sends_todays_digest_once_and_not_yesterdays(seeded, pipeline, job_settings):
+    """The bot starts at 09:00 for readers due at 07:30: today's digest once, yesterday's never."""
+    for chat in (1001, 1002):
+        subscriptions.subscribe(seeded, chat, "07:30")
+    subscriptions.subscribe(seeded, 1003, "10:00")  # not due yet
+    outbox.enqueue(seeded, 1001, YESTERDAY, [Part("digest", "yesterday's digest")], scheduled_at=at("07:30", YESTERDAY),
+                   now=at("07:00", YESTERDAY))  # composed yesterday, never sent: the bot was down
+    api = ScriptedBotApi()
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("09:00"))), api)
+
+    for chat in (1001, 1002):
+        texts = api.texts(chat)
+        assert texts and texts == [r["text"] for r in today_rows(seeded, chat)]
+        assert TODAY in texts[0] and not any("yesterday" in t for t in texts)
+        assert len(texts) == len(set(texts))
+    assert api.texts(1003) == []
+    old = next(seeded.query("SELECT state, last_error FROM outbox WHERE date = ?", [YESTERDAY]))
+    assert old["state"] == "failed" and old["last_error"].startswith("expired")
+
+    again = ScriptedBotApi()  # a second restart the same morning sends nothing twice
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("09:05"))), again)
+    assert [c for c in again.calls if c.chat_id != ADMIN] == []
+
+
+async def test_a_send_interrupted_by_a_crash_is_unknown_not_resent_and_admins_are_told(seeded, pipeline, job_settings):
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    outbox.enqueue(seeded, 1001, TODAY, [Part("digest", "part one"), Part("digest", "part two")],
+                   scheduled_at=at("07:30"), now=at("07:30"))
+    first = outbox.sendable(seeded, at("07:30"))[0]
+    outbox.claim(seeded, first.id, at("07:30"))  # ... and the process was killed during the call
+    api = ScriptedBotApi()
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("07:40"))), api)
+    assert api.texts(1001) == ["part two"]
+    assert [r["state"] for r in today_rows(seeded, 1001)] == ["unknown", "sent"]
+    notice = api.texts(ADMIN)
+    assert len(notice) == 1 and "结果不明" in notice[0] and "chat 1001" in notice[0]
+
+
+async def test_timed_out_send_is_reported_to_admins_after_the_run(seeded, pipeline, job_settings):
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    api = ScriptedBotApi(script={1001: ["read_timeout_lost"]})
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("07:31"))), api)
+    assert today_rows(seeded, 1001)[0]["state"] == "unknown"
+    await until(lambda: bool(api.texts(ADMIN)))
+    assert "1 条结果不明" in api.texts(ADMIN)[0] and "没有自动重发" in api.texts(ADMIN)[0]
+
+
+async def test_unsubscribing_drops_what_was_not_sent(seeded, pipeline, job_settings):
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("07:00")))
+    outbox.enqueue(seeded, 1001, TODAY, [Part("digest", "x")], scheduled_at=at("07:30"), now=at("07:00"))
+    app = make_app(services, ScriptedBotApi())
+    jobs.install_jobs(app, config=FAST)
+    subscriptions.deactivate(seeded, 1001)
+    jobs.reschedule(app)
+    assert today_rows(seeded, 1001) == []
+
+
+async def test_a_time_moved_later_is_composed_at_the_new_time(seeded, pipeline, job_settings):
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("07:31")))
+    await compose_due(services)
+    assert today_rows(seeded, 1001)
+    subscriptions.set_time(seeded, 1001, "08:30")
+    app = make_app(services, ScriptedBotApi())
+    jobs.install_jobs(app, config=FAST)
+    jobs.reschedule(app)
+    assert today_rows(seeded, 1001) == []
+    assert await compose_due(services, now=at("08:00")) == 0
+    assert await compose_due(services, now=at("08:30")) > 0
+
+
+# --- composing ----------------------------------------------------------------------------------
+
+async def test_compose_due_composes_each_reader_once_when_due(seeded, pipeline, job_settings):
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    subscriptions.subscribe(seeded, 1002, "08:00")
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("07:45")))
+    added = await compose_due(services)
+    assert added == len(today_rows(seeded, 1001)) > 0 and today_rows(seeded, 1002) == []
+    assert await compose_due(services) == 0
+    rows = today_rows(seeded, 1001)
+    assert rows[0]["scheduled_at"] == outbox.ts(at("07:30")) and TODAY in rows[0]["text"]
+
+
+async def test_no_paper_no_digest_until_it_arrives(db, pipeline, job_settings):
+    subscriptions.subscribe(db, 1001, "07:30")
+    services = Services(job_settings, db, pipeline, RunningClock(at("07:45")))
+    assert await compose_due(services) == 0
+    assert outbox.composed_chats(db, TODAY) == set()
+
+
+async def test_watch_matches_are_appended_after_the_digest(seeded, pipeline, job_settings):
+    pytest.importorskip("digest.watching")  # integration point: another engineer's module
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    subscriptions.add_watch(seeded, 1001, "光伏")
+    subscriptions.subscribe(seeded, 1002, "07:30")
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("07:30")))
+    await compose_due(services)
+    kinds = [r["kind"] for r in today_rows(seeded, 1001)]
+    assert kinds[-1] == "watch" and set(kinds[:-1]) == {"digest"}
+    assert today_rows(seeded, 1001)[-1]["text"].startswith("🔔") and "光伏" in today_rows(seeded, 1001)[-1]["text"]
+    assert {r["kind"] for r in today_rows(seeded, 1002)} == {"digest"}
+
+
+async def test_instant_alerts_do_not_count_as_the_days_digest(seeded, pipeline, job_settings):
+    pytest.importorskip("digest.watching")
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    subscriptions.set_instant_alerts(seeded, 1001, True)
+    subscriptions.add_watch(seeded, 1001, "光伏")
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("06:00")))
+    ids = [a.id for a in store.articles_on(seeded, TODAY)]
+    assert instant_alerts(services, ids) == 1
+    assert [(r["kind"], r["part"]) for r in today_rows(seeded, 1001)] == [("alert", 1000)]
+    await compose_due(services, now=at("07:30"))
+    assert {r["kind"] for r in today_rows(seeded, 1001)} >= {"alert", "digest"}
+
+
+# --- the inbox and the deadline ------------------------------------------------------------------
+
+async def test_ingest_files_the_inbox_and_delivers_a_late_paper(db, pipeline, job_settings):
+    inbox = Path(job_settings.ingest.inbox)
+    inbox.mkdir()
+    shutil.copy(SAMPLES / f"{TODAY}_01.txt", inbox / f"{TODAY}_01.txt")
+    (inbox / f"{TODAY}_02.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (inbox / "upload.txt.part").write_text("still uploading")
+    subscriptions.subscribe(db, 1001, "07:30")
+    services = Services(job_settings, db, pipeline, RunningClock(at("08:10")))  # the paper is late
+    api = ScriptedBotApi()
+    app = make_app(services, api)
+    jobs.install_jobs(app, config=FAST)
+    async with running(app):
+        results = await jobs.ingest_now(app)
+        await until(lambda: bool(api.texts(1001)))
+    assert [(r.outcome.file, r.outcome.ok, r.date) for r in results] == [
+        (f"{TODAY}_01.txt", True, TODAY), (f"{TODAY}_02.txt", False, TODAY)]
+    assert sorted(p.name for p in inbox.iterdir()) == ["done", "failed", "upload.txt.part"]
+    assert (inbox / "done" / f"{TODAY}_01.txt").exists()
+    reason = (inbox / "failed" / f"{TODAY}_02.txt.reason.txt").read_text(encoding="utf-8")
+    assert "PNG" in reason
+    assert TODAY in api.texts(1001)[0]
+    assert any(f"{TODAY}_02.txt" in t for t in api.texts(ADMIN))
+
+
+async def test_the_admins_hear_when_the_paper_is_late(db, seeded, pipeline, job_settings):
+    api = ScriptedBotApi()
+    late = make_app(Services(job_settings, db, pipeline, RunningClock(at("07:00"))), api)
+    jobs.install_jobs(late, config=FAST)
+    async with running(late):
+        assert await jobs.check_deadline(late) is False
+    assert len(api.texts(ADMIN)) == 1 and "还没有收到" in api.texts(ADMIN)[0] and TODAY in api.texts(ADMIN)[0]
+
+    quiet = ScriptedBotApi()
+    on_time = make_app(Services(job_settings, seeded, pipeline, RunningClock(at("07:00"))), quiet)
+    jobs.install_jobs(on_time, config=FAST)
+    async with running(on_time):
+        assert await jobs.check_deadline(on_time) is True
+    assert quiet.texts(ADMIN) == []
