@@ -21,6 +21,7 @@ from bot import app as bot_app
 from bot.localapi import ApiCall, LocalBotApi
 from bot.render import to_plain_text
 from bot.updates import UpdateFactory
+from digest import store
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 LOCAL_USER = 1
 LOCAL_TOKEN = "1:terminal-chat-no-network"  # placeholder: nothing leaves the process
 SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "answerCallbackQuery")
+EMPTY = ("（数据库 {db} 里还没有文章：先运行 paperdigest ingest 页面文件，或 paperdigest chat --admin 后"
+         "用 /ingest 和 :file 上传版面。）")
 BANNER = ("paperdigest 终端模式：你是{role}，和 Telegram 上的机器人一样使用。\n"
           "先试试 /start、/digest 或直接输入关键词。\n"
           "数字选择按钮；:file 路径 发送版面文件（先 /ingest）；:quit 或 Ctrl-D 退出。")
@@ -56,7 +59,8 @@ class TerminalChat:
             await self.send_file(Path(line[len(":file"):].strip()).expanduser())
         elif line.startswith(":"):
             self._print("终端命令：:file 路径（发送文件）、:quit（退出）")
-        elif line.isdigit() and self._keyboard is not None:
+        elif self._keyboard is not None and line.isascii() and line.isdigit() \
+                and 1 <= int(line) <= len(self._keyboard[1]):
             await self.press(int(line))
         else:
             await self._process(self.updates.message(line, chat_id=self.user_id, first_name="本地用户"))
@@ -66,9 +70,6 @@ class TerminalChat:
         """Tap button `number` of the latest keyboard."""
         assert self._keyboard is not None
         message, buttons = self._keyboard
-        if not 1 <= number <= len(buttons):
-            self._print(f"没有第 {number} 个选项。")
-            return
         data = buttons[number - 1]["callback_data"]
         await self._process(self.updates.callback(message, data, user_id=self.user_id, first_name="本地用户"))
 
@@ -100,14 +101,14 @@ class TerminalChat:
             if params.get("text"):
                 self._print(f"» {params['text']}")
             return
-        if call.method == "editMessageReplyMarkup":
-            self._keyboard = None if not params.get("reply_markup") else self._keyboard
-            return
-        text = to_plain_text(params.get("text") or params.get("caption") or "")
-        self._print(("（已更新）\n" if call.method == "editMessageText" else "") + text)
-        markup = params.get("reply_markup") or {}
-        rows = markup.get("inline_keyboard") or []
+        if call.method != "editMessageReplyMarkup":
+            text = to_plain_text(params.get("text") or params.get("caption") or "")
+            self._print(("（已更新）\n" if call.method == "editMessageText" else "") + text)
+        rows = (params.get("reply_markup") or {}).get("inline_keyboard") or []
         if not rows:
+            if call.method.startswith("edit") and self._keyboard is not None \
+                    and self._keyboard[0]["message_id"] == params.get("message_id"):
+                self._keyboard = None  # the keyboard was taken off its message
             return
         buttons: list[dict[str, Any]] = []
         for row in rows:
@@ -139,6 +140,8 @@ async def chat(settings: Settings, db_path: Path | str, admin: bool, input: Text
     async with application:
         terminal = TerminalChat(application, api, output)
         print(BANNER.format(role="管理员" if admin else "订阅者"), file=output, flush=True)
+        if not store.article_count(services.db):
+            print(EMPTY.format(db=db_path), file=output, flush=True)
         while True:
             if interactive:
                 print("› ", end="", file=output, flush=True)

@@ -4,10 +4,11 @@ SQLite is the source of truth (subscribers' times, the admins' ingest times); jo
 of it: `install_jobs` builds them once at start, `reschedule` rebuilds them after /subscribe,
 /time, /unsubscribe and /schedule. Jobs:
 
-- `paperdigest:ingest@HH:MM`: ingest the inbox, then compose any digest already due (late paper).
-- `paperdigest:deadline@HH:MM`: tell the admins if today's paper has not arrived.
-- `paperdigest:digest@HH:MM`: one per distinct subscriber time, composing that time's digests.
-- `paperdigest:delivery`: the sender's loop, for as long as the application runs.
+- `paperdigest:daily:ingest@HH:MM`: ingest the inbox, then compose any digest already due.
+- `paperdigest:daily:deadline@HH:MM`: tell the admins if today's paper has not arrived.
+- `paperdigest:daily:digest@HH:MM`: one per distinct subscriber time, composing its digests.
+- `paperdigest:startup` (once): report sends a crash left unresolved, compose what is due.
+- `paperdigest:delivery` (once): the sender's loop, for as long as the application runs.
 
 `install_jobs` also registers an after-ingest hook (bot.hooks): a page uploaded through the bot
 composes digests already due (a late paper) and queues instant watch alerts.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 
 from bot import hooks, notices, outbox
 from bot.daily import compose_due, instant_alerts
-from bot.delivery import DeliveryConfig, DeliveryReport, Sender
+from bot.delivery import DeliveryConfig, DeliveryHalted, DeliveryReport, Sender
 from bot.schedule import catch_up_cutoff, clock_time, load_schedule, local_at
 from bot.services import SERVICES_KEY, Services
 from digest.inbox import InboxResult, ingest_inbox_file, pending_files
@@ -80,7 +82,8 @@ def install_jobs(application: Application, *, config: DeliveryConfig | None = No
     queue = _job_queue(application)
     queue.run_once(_startup, 0, name=PREFIX + "startup", data=interrupted, job_kwargs=ONCE_JOB_KWARGS)
     queue.run_once(_deliver, 0, name=PREFIX + "delivery", job_kwargs=ONCE_JOB_KWARGS)
-    hooks.on_after_ingest(application, after_ingest)
+    if after_ingest not in application.bot_data.get(hooks.AFTER_INGEST_KEY, []):
+        hooks.on_after_ingest(application, after_ingest)
 
 
 def reschedule(application: Application) -> None:
@@ -164,7 +167,12 @@ async def _deliver(context: CallbackContext) -> None:
         await notices.notify_admins(application.bot, services.settings.bot.admins,
                                     notices.delivery_notice(services.db, result))
 
-    await sender_of(application).run(keep_going=lambda: application.running, on_report=report)
+    try:
+        await sender_of(application).run(keep_going=lambda: application.running, on_report=report)
+    except DeliveryHalted:
+        # Telegram refuses the token itself, so the admins cannot be told through it: log loudly.
+        log.critical("delivery halted: Telegram refused the bot; unsent rows stay pending until a restart")
+        raise
 
 
 async def ingest_now(application: Application) -> list[InboxResult]:
@@ -195,7 +203,7 @@ async def _ingest(context: CallbackContext) -> None:
     await ingest_now(context.application)
 
 
-async def after_ingest(application: Application, article_ids: list[int]) -> None:
+async def after_ingest(application: Application, article_ids: Sequence[int]) -> None:
     """After an upload through the bot: instant alerts for the new articles, digests now due."""
     services = _services(application)
     alerted = instant_alerts(services, list(article_ids))

@@ -62,7 +62,7 @@ def parse_filter_press(data: str, options: Sequence[str]) -> FilterPress | None:
     """What a filter button means now; None for a stale button (its option no longer exists)."""
     kind, sep, rest = data[:3], data[3:4], data[4:]
     if sep == "#":
-        index = int(rest) if rest.isdigit() else -1
+        index = int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 4 else -1
         return FilterPress(kind, options[index]) if 0 <= index < len(options) else None
     if rest in (ALL, DONE) or rest in options:
         return FilterPress(kind, rest)
@@ -95,9 +95,14 @@ def more_data(query: str, offset: int, store: QueryStore) -> str:
     return data if fits(data) else f"sk:{offset}:{store.put(query)}"
 
 
+MAX_OFFSET = 10_000
+
+
 def parse_more(data: str, store: QueryStore) -> tuple[str | None, int]:
-    """(query, offset) from a "more" button; the query is None once a stored one is forgotten."""
+    """(query, offset) from a "more" button; the query is None once a stored one is forgotten (or forged)."""
     kind, offset, rest = data.split(":", 2)
+    if not (offset.isascii() and offset.isdigit() and int(offset) <= MAX_OFFSET):
+        return None, 0
     return (rest if kind == "sq" else store.get(rest)), int(offset)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,9 @@ class LocalFile:
 
     @property
     def path(self) -> str:
-        return f"documents/{self.file_id}_{self.name}"
+        """Where Telegram would serve it: its own name, never the sender's (`documents/file1.txt`)."""
+        suffix = re.search(r"\.[A-Za-z0-9]{1,5}$", self.name)
+        return f"documents/{self.file_id}{suffix.group(0) if suffix else ''}"
 
 
 class LocalBotApi(BaseRequest):

@@ -51,8 +51,8 @@ def delivery_notice(db: sqlite_utils.Database, report: DeliveryReport) -> str:
     lines = [f"<b>推送报告</b>：成功 {report.sent}，重试 {report.retries}，限流 {report.rate_limited}"]
     if report.unknown:
         lines += ["", f"⚠️ <b>{len(report.unknown)} 条结果不明</b>（请求已发出但没有收到 Telegram 的答复，"
-                  "可能已送达）。为避免重复，没有自动重发；确需补发请用 outbox.requeue_unknown，"
-                  "补发消息会带“补发”标记。", *_listing(db, report.unknown)]
+                  "可能已送达）。为避免重复，没有自动重发；确需补发，可按下面的编号重新排队，"
+                  "补发的消息会带“补发”标记。", *_listing(db, report.unknown)]
     failed = report.failed
     if failed:
         lines += ["", f"❌ <b>{len(failed)} 条放弃发送</b>：", *_listing(db, failed)]

@@ -236,11 +236,20 @@ def render_watches(watches: Sequence[Watch]) -> str:
 
 # --- admins --------------------------------------------------------------------------------------
 
-def render_topic(topic: Topic) -> str:
-    words = "、".join(f"{esc(w)}" + (f":{weight:g}" if weight != 1 else "") for w, weight in topic.keywords)
-    text = f"<b>{esc(topic.name)}</b>：{words or '（无关键词）'}"
+def render_topic(topic: Topic, budget: int = 3000) -> str:
+    """A topic and its keywords (`word:weight` unless 1); a very long list is cut with a count."""
+    words: list[str] = []
+    used = 0
+    for word, weight in topic.keywords:
+        entry = esc(word) + (f":{weight:g}" if weight != 1 else "")
+        if used + tg_len(entry) > budget:
+            words.append(f"…等 {len(topic.keywords)} 个")
+            break
+        words.append(entry)
+        used += tg_len(entry) + 1
+    text = f"<b>{clip(topic.name, TITLE_BUDGET)}</b>：{'、'.join(words) or '（无关键词）'}"
     if topic.exclude:
-        text += f"\n排除：{'、'.join(esc(x) for x in topic.exclude)}"
+        text += f"\n排除：{clip('、'.join(topic.exclude), 500)}"
     return text
 
 

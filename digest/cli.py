@@ -227,6 +227,28 @@ def demo(obj: Context, samples: Path, db_path: str) -> None:
     click.echo(f"\n(database: {Path(db_path).resolve()})")
 
 
+@cli.command()
+@pass_context
+def run(obj: Context) -> None:
+    """Run the Telegram bot (long polling); the token comes from $TELEGRAM_BOT_TOKEN."""
+    from bot.app import run_bot  # Telegram is loaded only for the bot's commands
+
+    try:
+        run_bot(obj.settings, obj.settings.db_path(obj.db_option))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@click.option("--admin", is_flag=True, help="Be an admin: upload pages, edit topics, see statistics.")
+@pass_context
+def chat(obj: Context, admin: bool) -> None:
+    """Talk to the bot in this terminal, as one local user: no token, no network."""
+    from bot.chat import run_chat
+
+    run_chat(obj.settings, obj.settings.db_path(obj.db_option), admin=admin)
+
+
 def main() -> None:
     cli()
 

@@ -118,7 +118,8 @@ def _looks_utf16(data: bytes) -> bool:
         except UnicodeDecodeError:
             continue
         visible = re.sub(r"\s", "", text)
-        if visible and not _CONTROL.search(text) and len(_CJK.findall(visible)) >= 0.3 * len(visible):
+        # A page has lines; ASCII read as UTF-16 has none, though its letter pairs look like CJK.
+        if "\n" in text and not _CONTROL.search(text) and len(_CJK.findall(visible)) >= 0.3 * len(visible):
             return True
     return False
 

@@ -28,7 +28,7 @@ _ROLES = (
 _SPACED_ROLE = re.compile("|".join(r"\s*".join(role) for role in _ROLES))
 _DATELINE = re.compile(r"^本[报報][讯訊]\s*[（(]([^）)]{0,60})[）)]\s*")
 _DATELINE_BARE = re.compile(r"^本[报報][讯訊]\s*")
-_BYLINE_START = re.compile(r"^■|^(本[报報][记記]者|本[报報][通][讯訊][员員])\s*[\u4e00-\u9fff]")
+_BYLINE_START = re.compile(r"^■|^(本[报報][记記]者|本[报報]通[讯訊][员員])\s*[\u4e00-\u9fff]")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 _CJK_OR_PUNCT = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…·]"
 _SPACE_NEAR_CJK = re.compile(rf"(?<={_CJK_OR_PUNCT})[ \t\u3000]+|[ \t\u3000]+(?={_CJK_OR_PUNCT})")
@@ -371,7 +371,12 @@ def _start_paragraph(draft: _Draft, block: _Block) -> None:
 
 
 def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
-    """Split page text into articles, in page order; what fits no article is returned as skipped."""
+    """Split page text into articles, in page order; what fits no article is returned as skipped.
+
+    Never raises, and drops no text silently: every character is in an article or a skipped
+    block, dateline and byline role words aside. An article repeated word for word (a page
+    pasted twice into one file) is kept once, the repeat reported as skipped.
+    """
     units = _mend_column_breaks(_measure_columns(_lines_to_blocks(_collapse_roles(text))))
     articles: list[Article] = []
     skipped: list[SkippedBlock] = []

@@ -148,7 +148,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
-    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    # Read first: even an INSERT that ignores its row waits for the write lock, and every
+    # connect() (a CLI search, the bot's start) would wait for a running ingest to finish.
+    if db.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is None:
+        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     db.conn.commit()
 
 

@@ -168,7 +168,8 @@ class FakeBotApi:
         """Make `data` downloadable through getFile; returns the file_id to put in a document update."""
         with self._cond:
             file_id = f"F{next(self._file_ids)}"
-            self.files[file_id] = (f"documents/{file_id}_{name}", data)
+            suffix = re.search(r"\.[A-Za-z0-9]{1,5}$", name)  # Telegram names the file itself
+            self.files[file_id] = (f"documents/file_{file_id[1:]}{suffix.group(0) if suffix else ''}", data)
         return file_id
 
     def fail(self, method: str, *faults: Fault, chat_id: int | None = None, times: int = 1) -> None:

@@ -125,6 +125,15 @@ async def test_ingest_refusals(bot):
     assert len(bot.api.of("getFile")) == 1, "a file too big is never downloaded"
 
 
+@pytest.mark.parametrize(("name", "shown"), [
+    ("..", "page.txt"), ("../../etc/2026-11-20_04.txt", "2026-11-20_04.txt"), (".hidden_02.txt", "hidden_02.txt"),
+    ("C:\\pages\\p_05.txt", "p_05.txt"), ("版" * 120 + "_06.txt", "版" * 64 + "_06.txt"),
+])
+async def test_an_uploaded_file_name_cannot_leave_the_temporary_folder(bot, name, shown):
+    [text] = await bot.upload(PAGE.read_bytes(), name, caption="/ingest 2026-11-22")
+    assert text.startswith(f"✅ {shown}：2026-11-22 第 ")
+
+
 async def test_schedule_shows_and_sets_times(bot):
     [shown] = await bot.send("/schedule", user=ADMIN)
     assert shown.startswith("默认推送时间：<b>07:30</b>（新订阅者使用）\n自动入库时间：<b>05:30、06:30</b>")

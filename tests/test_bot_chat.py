@@ -50,6 +50,14 @@ def test_a_reader_session_in_plain_text_with_numbered_buttons(chat):
     assert "/help" not in out.split(":quit")[-1] and "命令一览" not in out, "nothing after :quit"
 
 
+def test_numbers_choose_only_while_a_keyboard_is_shown(chat):
+    out = chat("/subscribe\n/counties\n99\n14\n2\n")
+    after_99 = out.split("› 99\n")[1].split("› 14")[0]
+    assert "“99”" in after_99 and "已更新" not in after_99, "out of range: a search, not a tap"
+    assert "› 14\n（已更新）\n已保存。县市区：全部\n› 2\n" in out
+    assert "“2”" in out.split("› 2\n")[1], "after 完成 the keyboard is gone: 2 is a search"
+
+
 def test_an_admin_uploads_a_page_from_the_terminal(chat):
     page = SAMPLES / "2026-11-20_02.txt"
     out = chat(f"/ingest 2026-11-22\n:file {page}\n:file /no/such/file.txt\n/stats\n", admin=True)
@@ -63,6 +71,14 @@ def test_an_admin_uploads_a_page_from_the_terminal(chat):
 def test_a_reader_is_no_admin_in_the_terminal(chat):
     out = chat("/stats\n")
     assert "抱歉，这个命令只有管理员可以使用。" in out
+
+
+def test_an_empty_archive_says_how_to_fill_it(bot_settings, pipeline, tmp_path, monkeypatch):
+    monkeypatch.setattr(bot_app.Pipeline, "build", classmethod(lambda cls, settings, taxonomy=None: pipeline))
+    output = io.StringIO()
+    run_chat(bot_settings, tmp_path / "empty.db", admin=False, input=io.StringIO("/digest\n"), output=output)
+    assert "里还没有文章：先运行 paperdigest ingest" in output.getvalue()
+    assert output.getvalue().endswith("› /digest\n还没有任何文章入库。\n")
 
 
 def test_the_local_user_becomes_an_admin_only_when_asked(bot_settings):

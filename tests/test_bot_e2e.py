@@ -221,5 +221,5 @@ async def test_files_are_served_for_download(raw_bot):
     bot, server = raw_bot
     file_id = server.add_file("版面".encode(), "page_01.txt")
     file = await bot.get_file(file_id)
-    assert re.search(r"/file/bot.+/documents/F1_page_01.txt$", file.file_path)
+    assert re.search(r"/file/bot.+/documents/file_1.txt$", file.file_path)
     assert bytes(await file.download_as_bytearray()) == "版面".encode()

@@ -50,6 +50,13 @@ def test_short_queries_travel_in_the_button_long_ones_by_key():
     assert keyboards.parse_more(data, store) == (long_query, 10)
 
 
+def test_forged_offsets_are_refused():
+    store = QueryStore()
+    for data in ("sq:99999999999999999999999:光伏", "sq:٣:光伏", "sq:-5:光伏", "sq::光伏"):
+        assert keyboards.parse_more(data, store) == (None, 0)
+    assert keyboards.parse_filter_press("top#99999999999999999999", ("教育",)) is None
+
+
 def test_the_query_store_forgets_the_oldest():
     store = QueryStore(size=2)
     first = store.put("一")

@@ -73,8 +73,13 @@ async def test_article_by_command_and_by_shortcut(bot):
     assert await bot.send(f"/a{article_id}@another_bot", chat=GROUP) == []
 
 
+@pytest.mark.parametrize("text", ["/article abc", "/article ²", "/article ١٢٣", "/article 99999999999999999999999",
+                                  "/article -1"])
+async def test_article_ids_are_plain_digits(bot, text):
+    assert (await bot.send(text))[0].startswith("请给出文章编号")
+
+
 async def test_article_refusals(bot):
-    assert (await bot.send("/article abc"))[0].startswith("请给出文章编号")
     assert await bot.send("/a999999") == ["没有编号为 999999 的文章。"]
 
 

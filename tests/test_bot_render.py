@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot import render
 from digest.compose import compose_digest
 from digest.models import Article, Digest, StoredArticle
+from digest.topics import Topic
 
 COUNTIES = ("全市", "东昌府区", "茌平区", "临清市", "阳谷县", "莘县", "东阿县", "冠县", "高唐县", "经开区")
 TOPICS = ("项目建设", "工业制造", "农业农村", "教育", "社会民生")
@@ -193,3 +194,12 @@ def test_plain_text_drops_tags_and_unescapes():
 
 def test_pack_starts_continued_messages_with_the_marker():
     assert render.pack(["a" * 6, "b" * 6, "c"], limit=10, continued="…") == ["aaaaaa", "…bbbbbb\n\nc"]
+
+
+def test_a_topic_with_a_huge_keyword_list_stays_one_message():
+    topic = Topic("大栏目", tuple((f"关键词{i}", 1.0 + i % 2) for i in range(2000)), exclude=("学习教育",))
+    text = render.render_topic(topic)
+    assert render.tg_len(text) < 4096
+    assert text.startswith("<b>大栏目</b>：关键词0、关键词1:2、关键词2、")
+    assert "…等 2000 个\n排除：学习教育" in text
+    visible_text(text)

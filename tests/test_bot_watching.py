@@ -38,6 +38,8 @@ async def test_watches_are_per_chat(bot):
     ("/watch", "请给出要关注的关键词，例如 /watch 光伏 或 /watch \"数字孪生\" -招聘。"),
     ("/watch -光伏", "没有可搜索的关键词：请至少给出一个不带“-”的词。"),
     ("/unwatch abc", "请给出关注词编号，例如 /unwatch 3（/watches 可查看编号）。"),
+    ("/unwatch ²", "请给出关注词编号，例如 /unwatch 3（/watches 可查看编号）。"),
+    ("/unwatch 99999999999999999999999", "请给出关注词编号，例如 /unwatch 3（/watches 可查看编号）。"),
 ])
 async def test_watch_refusals_change_nothing(bot, text, reply):
     assert await bot.send(text) == [reply]

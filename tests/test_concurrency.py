@@ -86,7 +86,22 @@ def test_connect_sets_wal_and_a_busy_timeout(tmp_path: Path) -> None:
     db.close()
 
 
-def test_ingest_while_composing_delivering_and_searching(tmp_path: Path, pipeline: Pipeline) -> None:
+def test_connecting_and_reading_never_wait_for_a_writer(tmp_path: Path) -> None:
+    db_path = tmp_path / "held.db"
+    store.connect(db_path).close()
+    writer = store.connect(db_path)
+    with writer.atomic():  # holds the write lock, as an ingest does while it stores a page
+        started = time.monotonic()
+        reader = store.connect(db_path)
+        assert store.articles_on(reader, DAY) == []
+        reader.close()
+        assert time.monotonic() - started < 1
+    writer.close()
+
+
+def test_ingest_while_composing_delivering_and_searching(
+    tmp_path: Path, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db_path = tmp_path / "busy.db"
     old, new = page_versions(tmp_path)
     setup = store.connect(db_path)
@@ -97,20 +112,39 @@ def test_ingest_while_composing_delivering_and_searching(tmp_path: Path, pipelin
     old_titles = digest_titles(db_path)
     setup.close()
     assert len(old_titles) == 3 and len(new_titles) == 2
-    seen: set[tuple[str, ...]] = set()
+
+    # Each article insert pauses inside the page's transaction, so readers surely read mid-write.
+    writing = threading.Event()
+    real_insert = store._insert_article
+
+    def slow_insert(*args: object, **kwargs: object) -> int:
+        writing.set()
+        article_id = real_insert(*args, **kwargs)
+        time.sleep(0.01)
+        return article_id
+
+    monkeypatch.setattr(store, "_insert_article", slow_insert)
+    reads: list[tuple[tuple[str, ...], bool]] = []
 
     def writer() -> None:
         db = store.connect(db_path)
         for i in range(ROUNDS):
-            [outcome] = ingest.ingest_files(db, pipeline, [new if i % 2 == 0 else old], paper=PAPER, date=DAY)
+            version, titles = (new, new_titles) if i % 2 == 0 else (old, old_titles)
+            [outcome] = ingest.ingest_files(db, pipeline, [version], paper=PAPER, date=DAY)
+            writing.clear()
             assert outcome.status == "replaced", outcome
+            deadline = time.monotonic() + 10
+            while not any(seen == titles and not during for seen, during in reads[-3:]):
+                assert time.monotonic() < deadline, "no reader saw the new version"
+                time.sleep(0.002)
         db.close()
 
     def reader(done: threading.Event) -> None:
         while not done.is_set():
+            during = writing.is_set()
             titles = digest_titles(db_path)
             assert titles in (old_titles, new_titles), f"torn digest: {titles}"
-            seen.add(titles)
+            reads.append((titles, during))
 
     def searcher(done: threading.Event) -> None:
         db = store.connect(db_path)
@@ -136,7 +170,8 @@ def test_ingest_while_composing_delivering_and_searching(tmp_path: Path, pipelin
     errors = run_threads({"reader 1": reader, "reader 2": reader, "searcher": searcher, "deliverer": deliverer},
                          writer)
     assert errors == []
-    assert seen == {old_titles, new_titles}, "the readers never saw one of the versions: no real overlap"
+    assert {titles for titles, _ in reads} == {old_titles, new_titles}
+    assert sum(during for _, during in reads) >= ROUNDS, "too few reads overlapped a write"
 
 
 @pytest.mark.parametrize("writers", [3])

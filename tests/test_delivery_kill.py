@@ -35,6 +35,7 @@ TOKEN = "123456:KILL-TEST"
 IN_FLIGHT = 4
 CONFIG = DeliveryConfig(rate_per_second=100, per_chat_interval=0.02, max_in_flight=IN_FLIGHT)
 
+# The child: the sender as the bot runs it, configured from argv.
 CHILD = """
 import asyncio, sys
 from datetime import datetime
@@ -44,15 +45,16 @@ from telegram.request import HTTPXRequest
 from bot.delivery import DeliveryConfig, Sender
 from digest import store
 
-async def main(db_path, port):
+async def main(db_path, port, token, rate, interval, in_flight):
     db = store.connect(db_path)
-    bot = Bot("{token}", base_url=f"http://127.0.0.1:{{port}}/bot", request=HTTPXRequest(connection_pool_size=8))
-    config = DeliveryConfig(rate_per_second={rate}, per_chat_interval={interval}, max_in_flight={in_flight})
+    bot = Bot(token, base_url=f"http://127.0.0.1:{port}/bot", request=HTTPXRequest(connection_pool_size=8))
+    config = DeliveryConfig(rate_per_second=float(rate), per_chat_interval=float(interval),
+                            max_in_flight=int(in_flight))
     async with bot:
         await Sender(bot, db, config, clock=lambda: datetime.now(ZoneInfo("Asia/Shanghai"))).run_until_idle()
 
-asyncio.run(main(sys.argv[1], int(sys.argv[2])))
-""".format(token=TOKEN, rate=CONFIG.rate_per_second, interval=CONFIG.per_chat_interval, in_flight=IN_FLIGHT)
+asyncio.run(main(*sys.argv[1:]))
+"""
 
 
 async def test_killed_mid_run_then_restarted_nothing_twice_nothing_silently_lost(tmp_path):
@@ -71,7 +73,8 @@ async def test_killed_mid_run_then_restarted_nothing_twice_nothing_silently_lost
     ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     serving = asyncio.create_task(server.serve(0, ready))
     port = await ready
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db_path), str(port)], cwd=ROOT,
+    args = [str(db_path), str(port), TOKEN, str(CONFIG.rate_per_second), str(CONFIG.per_chat_interval), str(IN_FLIGHT)]
+    child = subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=ROOT,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         deadline = time.monotonic() + 20

@@ -1,13 +1,12 @@
 """Hostile use of the bot, through the real Application and an OfflineRequest.
 
-- Admin commands from non-admins in groups, and in disguise (an anonymous group admin, a
+- Admin commands from non-admins, in private chats, in groups, and in disguise (an anonymous group admin, a
   forwarded admin message, an edit, a channel post): refused or ignored, logged, nothing changed.
 - The token never appears in a log record (at DEBUG, tracebacks included) or a message sent,
   even when an error's text holds it or a stranger pastes it.
 - Hostile text to every reader command, and forged button data: an answer or a refusal in
   well-formed Telegram HTML, never the error handler's apology.
 - Bad page files uploaded by an admin: one clear refusal each, the database unchanged.
-(test_bot_admin.py covers each admin command from a non-admin in a private chat.)
 """
 
 from __future__ import annotations
@@ -88,22 +87,23 @@ def test_every_admin_command_is_attempted() -> None:
     assert set(ATTEMPTS) == {name for name, _ in ADMIN_COMMANDS}
 
 
-@pytest.mark.parametrize("addressed", ["", f"@{BOT_NAME}"])
+@pytest.mark.parametrize(("where", "addressed"), [(STRANGER, ""), (GROUP, ""), (GROUP, f"@{BOT_NAME}")],
+                         ids=["private", "group", "group-addressed"])
 @pytest.mark.parametrize("command", ATTEMPTS)
-async def test_non_admin_in_a_group_is_refused_logged_and_nothing_changes(
-    bot: BotDriver, caplog: pytest.LogCaptureFixture, command: str, addressed: str
+async def test_non_admin_is_refused_logged_and_nothing_changes(
+    bot: BotDriver, caplog: pytest.LogCaptureFixture, command: str, where: int, addressed: str
 ) -> None:
     await bot.send("/subscribe", user=READER)
     before, names = snapshot(bot.db), bot.services.pipeline.tagger.taxonomy.names
     start = len(bot.api.calls)
     with caplog.at_level(logging.WARNING, logger="bot.auth"):
-        replies = await bot.send(f"/{command}{addressed} {ATTEMPTS[command]}".strip(), user=STRANGER, chat=GROUP)
+        replies = await bot.send(f"/{command}{addressed} {ATTEMPTS[command]}".strip(), user=STRANGER, chat=where)
     assert replies == [REFUSAL]
-    assert [p["chat_id"] for p in sent_since(bot, start)] == [GROUP], "nobody else hears of it"
+    assert [p["chat_id"] for p in sent_since(bot, start)] == [where], "nobody else hears of it"
     assert snapshot(bot.db) == before
     assert bot.services.pipeline.tagger.taxonomy.names == names
     assert f"refused {handlers.COMMANDS[command].__name__}: /{command}" in caplog.text
-    assert f"(user {STRANGER}, chat {GROUP})" in caplog.text
+    assert f"(user {STRANGER}, chat {where})" in caplog.text
 
 
 async def test_command_for_another_bot_in_a_group_is_ignored(bot: BotDriver) -> None:
@@ -209,22 +209,11 @@ HOSTILE_TEXT = [
 ]
 READER_COMMANDS = ["/search", "", "/watch", "/unwatch", "/article", "/digest", "/time", "/subscribe",
                    "/counties", "/topics", "/alerts", "/help", "/a"]
-# Known bugs in bot/handlers (not this suite's to fix): int() of a Unicode digit, SQLite's 64-bit limit.
-KNOWN = {
-    ("/unwatch", "²"): "str.isdigit('²') is True but int('²') raises",
-    ("/article", "²"): "str.isdigit('²') is True but int('²') raises",
-    ("/unwatch", "99999999999999999999999"): "too big for SQLite in subscriptions.remove_watch",
-}
 
 
 def hostile_cases() -> list[Any]:
-    cases = []
-    for command in READER_COMMANDS:
-        for text in HOSTILE_TEXT:
-            reason = KNOWN.get((command, text))
-            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-            cases.append(pytest.param(command, text, marks=marks, id=f"{command or 'plain'}-{text[:12]!r}"))
-    return cases
+    return [pytest.param(command, text, id=f"{command or 'plain'}-{text[:12]!r}")
+            for command in READER_COMMANDS for text in HOSTILE_TEXT]
 
 
 @pytest.mark.parametrize(("command", "text"), hostile_cases())
@@ -261,9 +250,8 @@ async def test_forged_button_data_answered_without_error(
 def test_any_text_to_a_reader_command(bot_services: Services, command: str, text: str) -> None:
     """Hypothesis's text through the real Application (built per example: Hypothesis runs sync tests)."""
     message = f"{command} {text}" if command else text
-    argument = text.strip()
-    if not message.strip() or (command == "/article" and argument.isdigit() and not argument.isdecimal()):
-        return  # `/article ²`: see KNOWN above
+    if not message.strip():
+        return
     api = OfflineRequest()
 
     async def converse() -> None:
@@ -310,8 +298,6 @@ async def upload(bot: BotDriver, data: bytes, name: str) -> list[str]:
     return await bot.feed(update, ADMIN)
 
 
-@pytest.mark.xfail(reason="bot/handlers/admin.py: a document named '..' is written to the temp folder's parent",
-                   strict=True)
 async def test_upload_named_dot_dot(bot: BotDriver, caplog: pytest.LogCaptureFixture) -> None:
     start = len(bot.api.calls)
     [reply] = await upload(bot, corpus()["ok_utf8.txt"], "..")

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from badinput.generate import BROKEN_AT, corpus
 from click.testing import CliRunner, Result
+from conftest import ROOT
 
 from digest import cli as cli_module
 from digest import ingest, store
 from digest.cli import cli
+from digest.models import Article
 from digest.pagefile import MAX_PAGE_CHARS, PageError, read_page
 from digest.pipeline import Pipeline
 
@@ -76,8 +80,8 @@ def snapshot(path: Path) -> list[str]:
         conn.close()
 
 
-def summary(articles: object) -> list[tuple[str, str, str, tuple[str, ...]]]:
-    return [(a.kind, a.title, a.subtitle, a.reporters) for a in articles]  # type: ignore[attr-defined]
+def summary(articles: Sequence[Article]) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    return [(a.kind, a.title, a.subtitle, a.reporters) for a in articles]
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +148,21 @@ def test_cli_ingest_prints_one_error_line_and_changes_nothing(
     result = run("ingest", str(BADINPUT / name), "--date", DAY, "--page", "1")
     assert result.exit_code == 1
     assert result.stderr == f"error: {name}: {reason}\n"
+    assert result.stdout == ""
+    assert snapshot(stored_db) == before
+
+
+def test_real_command_prints_nothing_but_the_error_lines(stored_db: Path) -> None:
+    """Outside CliRunner logging reaches the terminal too: a refused file must not be told twice."""
+    names = ["empty.txt", "png_renamed.txt", "headlines_only.txt", "broken_utf8.txt"]
+    before = snapshot(stored_db)
+    result = subprocess.run(
+        [sys.executable, "-m", "digest.cli", "--db", str(stored_db), "ingest", *(str(BADINPUT / n) for n in names),
+         "--date", DAY], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PAPERDIGEST_CONFIG": str(ROOT / "config" / "settings.toml")},
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"error: {n}: {REFUSED[n]}" for n in names]
     assert result.stdout == ""
     assert snapshot(stored_db) == before
 

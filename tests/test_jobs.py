@@ -318,3 +318,24 @@ async def test_the_admins_hear_when_the_paper_is_late(db, seeded, pipeline, job_
     async with running(on_time):
         assert await jobs.check_deadline(on_time) is True
     assert quiet.texts(ADMIN) == []
+
+
+# --- the bot as bot/app.py builds it -------------------------------------------------------------
+
+async def test_the_bot_as_built_delivers_and_a_time_command_reschedules(seeded, pipeline, job_settings):
+    from telegram import Update
+
+    from bot.app import build_application, scheduling
+    from bot.updates import UpdateFactory
+
+    subscriptions.subscribe(seeded, 1001, "07:30")
+    api = ScriptedBotApi()
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("08:00")))
+    app = build_application(services, token=TOKEN, request=api, extensions=(scheduling,))
+    async with running(app):
+        await until(lambda: bool(api.texts(1001)))
+        update = UpdateFactory().message("/time 21:45", chat_id=1001)
+        await app.process_update(Update.de_json(update, app.bot))
+        names = {j["name"] for j in jobs.job_summary(app)}
+    assert TODAY in api.texts(1001)[0] and len(api.texts(1001)) >= 2  # the digest, then the /time reply
+    assert jobs.DAILY + "digest@21:45" in names and jobs.DAILY + "digest@07:30" not in names

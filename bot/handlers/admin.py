@@ -159,7 +159,7 @@ async def receive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, f"文件太大（{document.file_size} 字节），版面文件不应超过 {limit} 字节。")
         return
     context.user_data.pop(INGEST_DATE_KEY, None)
-    name = Path(document.file_name or "page.txt").name or "page.txt"
+    name = _safe_name(document.file_name)
     with tempfile.TemporaryDirectory(prefix="paperdigest-") as folder:
         path = Path(folder) / name
         await (await document.get_file()).download_to_drive(path)
@@ -171,6 +171,14 @@ async def receive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if outcome.ok and outcome.status != "unchanged":
         ids = article_ids_on_page(s.db, paper=s.settings.paper, date=day, page=outcome.page)
         await hooks.after_ingest(context.application, ids)
+
+
+def _safe_name(name: str | None) -> str:
+    """The sender's file name as a plain name inside our temporary folder (`..`, `a/b`, `.x` made harmless)."""
+    base = Path((name or "").replace("\\", "/")).name.lstrip(".").replace("\x00", "")
+    while len(base.encode("utf-8")) > 200:  # file systems stop at 255 bytes; the page number is at the end
+        base = base[1:]
+    return base or "page.txt"
 
 
 @admin_only

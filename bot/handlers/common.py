@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -12,6 +13,7 @@ from bot.services import SERVICES_KEY, Services
 from digest import subscriptions
 
 QUERIES_KEY = "search_queries"
+_NUMBER = re.compile(r"[0-9]+")
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -28,6 +30,11 @@ def argument(update: Update) -> str:
     text = (message.text or message.caption or "") if message else ""
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+def number(text: str, digits: int = 12) -> int | None:
+    """An id typed by a person: ASCII digits only (`²` and `١٢٣` are not ids), small enough for SQLite."""
+    return int(text) if _NUMBER.fullmatch(text) and len(text) <= digits else None
 
 
 def chat_id(update: Update) -> int:

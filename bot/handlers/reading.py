@@ -7,10 +7,11 @@ import re
 from datetime import date as Date
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render
-from bot.handlers.common import argument, chat_id, query_store, reply, services, topic_options
+from bot.handlers.common import argument, chat_id, number, query_store, reply, services, topic_options
 from digest import search, store, subscriptions
 from digest.personal import personal_digest
 from digest.watching import matches_for_watches
@@ -18,7 +19,7 @@ from digest.watching import matches_for_watches
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
-ARTICLE_SHORTCUT = re.compile(r"^/a(\d{1,12})(?:@(\w+))?\s*$")
+ARTICLE_SHORTCUT = re.compile(r"^/a([0-9]{1,12})(?:@(\w+))?\s*$")
 SEARCH_USAGE = "发送 /search 加关键词，例如 /search 光伏 -招聘；也可以直接发关键词。\n用引号搜索短语：\"数字孪生\"。"
 
 
@@ -49,11 +50,11 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send an article's full text: /article 123."""
-    text = argument(update)
-    if not text.isdigit():
+    article_id = number(argument(update))
+    if article_id is None:
         await reply(update, "请给出文章编号，例如 /article 123（摘要里每篇后面的 /a123 也可以直接点）。")
         return
-    await _send_article(update, context, int(text))
+    await _send_article(update, context, article_id)
 
 
 async def article_shortcut(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -101,7 +102,10 @@ async def more_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer("这次搜索已过期，请重新搜索。")
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError as exc:  # the page is too old to edit, or was already stripped: page on anyway
+        log.info("could not remove the 'more' button: %s", exc)
     await _search(update, context, words, offset)
 
 

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import render
-from bot.handlers.common import argument, chat_id, reply, services
+from bot.handlers.common import argument, chat_id, number, reply, services
 from digest import subscriptions
 from digest.search import QueryError, parse_query
 from digest.subscriptions import SubscriptionError
@@ -42,16 +42,16 @@ async def list_watches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remove a watched word by its number."""
-    text = argument(update)
-    if not text.isdigit():
+    watch_id = number(argument(update))
+    if watch_id is None:
         await reply(update, "请给出关注词编号，例如 /unwatch 3（/watches 可查看编号）。")
         return
     try:
-        subscriptions.remove_watch(services(context).db, chat_id(update), int(text))
+        subscriptions.remove_watch(services(context).db, chat_id(update), watch_id)
     except SubscriptionError as exc:
         await reply(update, render.esc(exc))
         return
-    await reply(update, f"已取消关注 {int(text)}。")
+    await reply(update, f"已取消关注 {watch_id}。")
 
 
 async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,8 +1,8 @@
 """Write the bad-input corpus: small files that each hold one way a page file goes wrong.
 
 The files are committed; this script is how they were made and how they are remade on purpose
-(`python tests/badinput/generate.py`). test_hostile_files.py checks the committed files still
-equal what `corpus()` returns, and what the reader and the CLI say about each (expected.json).
+(`python tests/badinput/generate.py`). tests/test_hostile_files.py checks the committed files
+still equal what `corpus()` returns, and says what the reader and the CLI must answer for each.
 Large files (a 50 MB line) are generated at test time, never committed.
 
 The page text is invented (no sentence from the real seed pages); it imitates their layout:
