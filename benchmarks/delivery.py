@@ -36,10 +36,9 @@ from telegram.request import HTTPXRequest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import outbox  # noqa: E402
 from bot.delivery import DeliveryConfig, Sender  # noqa: E402
-from bot.outbox import Part  # noqa: E402
-from digest import store  # noqa: E402
+from digest import outbox, store  # noqa: E402
+from digest.outbox import Part  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 TOKEN = "123456:BENCHMARK"

@@ -79,7 +79,9 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.tz,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # max_retries=0: a 429 reaches the caller; the delivery outbox owns retries, so none double up.
-        .rate_limiter(AIORateLimiter(overall_max_rate=services.settings.bot.rate_per_second, max_retries=0))
+        # Our outbox paces digests at [bot] rate_per_second and retries itself; PTB's limiter is only
+        # a safety net at Telegram's own 30/s (at our rate it would also count failed calls).
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, max_retries=0))
         .post_init(post_init)
     )
     if request is not None:

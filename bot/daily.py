@@ -13,14 +13,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import outbox
-from bot.outbox import Part
 from bot.render import render_digest, render_watch_matches
 from bot.schedule import catch_up_cutoff, local_at
 from bot.services import Services
-from digest import store, subscriptions
+from digest import outbox, store, subscriptions
 from digest.compose import compose_digest
 from digest.models import StoredArticle
+from digest.outbox import Part
 from digest.subscriptions import Subscriber
 from digest.watching import matches_for_watches
 
@@ -62,7 +61,6 @@ async def compose_due(services: Services, *, now: datetime | None = None,
                       on_batch: Callable[[], None] | None = None) -> int:
     """Compose every due digest into the outbox; returns rows added. Yields between batches so
     sending (woken by `on_batch`) starts while 10,000 digests are still being composed."""
-    outbox.ensure_schema(services.db)
     now = now or services.now()
     day = now.astimezone(services.tz).date().isoformat()
     due = due_subscribers(services, now)
@@ -97,7 +95,6 @@ def instant_alerts(services: Services, article_ids: list[int], *, now: datetime 
 
     The alert goes through the outbox like a digest (paced, retried, counted); returns chats alerted.
     """
-    outbox.ensure_schema(services.db)
     now = now or services.now()
     wanting = {s.chat_id for s in subscriptions.active_subscribers(services.db) if s.instant_alerts}
     if not wanting or not article_ids:

@@ -60,10 +60,9 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import outbox
-from bot.outbox import OutboxRow
 from bot.ratelimit import ChatSpacing, Pacer
-from digest import subscriptions
+from digest import outbox, subscriptions
+from digest.outbox import OutboxRow
 from digest.settings import BotSettings
 
 log = logging.getLogger(__name__)

@@ -31,11 +31,12 @@ from typing import Any
 import sqlite_utils
 from telegram.ext import Application, CallbackContext, JobQueue
 
-from bot import hooks, notices, outbox
+from bot import hooks, notices
 from bot.daily import compose_due, instant_alerts
 from bot.delivery import DeliveryConfig, DeliveryHalted, DeliveryReport, Sender
 from bot.schedule import catch_up_cutoff, clock_time, load_schedule, local_at
 from bot.services import SERVICES_KEY, Services
+from digest import outbox
 from digest.inbox import InboxResult, ingest_inbox_file, pending_files
 
 log = logging.getLogger(__name__)

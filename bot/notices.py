@@ -16,8 +16,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.delivery import DeliveryReport
-from bot.outbox import OutboxRow
 from digest.inbox import InboxResult
+from digest.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 

@@ -299,7 +299,7 @@ def render_stats(stats: Stats) -> str:
         "<b>运行统计</b>",
         f"订阅者：{stats.active} 位在订（共 {stats.subscribers} 位），关注词 {stats.watches} 个",
         f"文章：{stats.articles} 篇，最新一期 {esc(stats.latest_date or '—')}",
-        f"推送：成功 {stats.sent}，失败 {stats.failed}，待发 {stats.pending}",
+        f"推送：成功 {stats.sent}，失败 {stats.failed}，待发 {stats.pending}，结果不明 {stats.unknown}",
         f"上次入库：{esc(stats.last_ingest or '—')}",
     ])
 

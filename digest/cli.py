@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 import sqlite_utils
 
-from digest import compose, explain, ingest, search, store
+from digest import compose, explain, inbox, ingest, search, store
 from digest.models import Article, Digest
 from digest.pagefile import PageError, read_page
 from digest.pipeline import Pipeline
@@ -225,6 +225,27 @@ def demo(obj: Context, samples: Path, db_path: str) -> None:
     for r in search.search(db, pipeline.segmenter, "光伏", limit=3):
         click.echo(f"{r.date} · {r.article.county} · [{r.id}] {r.article.display_title}\n    {r.article.summary}")
     click.echo(f"\n(database: {Path(db_path).resolve()})")
+
+
+@cli.command(name="inbox")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_context
+def inbox_command(obj: Context, folder: Path | None) -> None:
+    """Ingest the page files waiting in the inbox folder (default: [ingest] inbox), then file them away."""
+    folder = folder or (Path(obj.settings.ingest.inbox) if obj.settings.ingest.inbox else None)
+    if folder is None:
+        raise click.ClickException("no inbox folder: give one, or set [ingest] inbox in the settings")
+    results = inbox.ingest_inbox(obj.db(), obj.pipeline, folder, paper=obj.settings.paper,
+                                 today=obj.today().isoformat())
+    for r in results:
+        o = r.outcome
+        line = f"{o.file}: {r.date} page {o.page}, {o.status}, {o.articles} articles" if o.ok else \
+            f"error: {o.file}: {o.error}"
+        click.echo(line, err=not o.ok)
+    if not results:
+        click.echo(f"{folder}: no page files waiting")
+    if not all(r.outcome.ok for r in results):
+        sys.exit(1)
 
 
 @cli.command()

@@ -74,6 +74,14 @@ def read_toml(path: Path, what: str = "settings") -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
+def _resolve(section: dict[str, Any], key: str, base: Path) -> dict[str, Any]:
+    """A path set in a config file is relative to that file's folder, not to where we run."""
+    value = section.get(key)
+    if value and not Path(value).expanduser().is_absolute():
+        return {**section, key: str(base / value)}
+    return section
+
+
 def _admins_from_env(value: str) -> tuple[int, ...]:
     return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
 
@@ -95,11 +103,11 @@ def load_settings(path: Path | str | None = None) -> Settings:
             topics_path=base / paper.get("topics", "topics.toml"),
             stopwords_path=base / paper.get("stopwords", "stopwords.txt"),
             userdict_path=base / paper["userdict"] if paper.get("userdict") else None,
-            db=raw.get("store", {}).get("db", ""),
+            db=_resolve(raw.get("store", {}), "db", base).get("db", ""),
             county_order=tuple(raw.get("digest", {}).get("county_order", ())),
             summary=SummarySettings(**raw.get("summary", {})),
             ingest=IngestSettings(**{k: tuple(v) if isinstance(v, list) else v
-                                     for k, v in raw.get("ingest", {}).items()}),
+                                     for k, v in _resolve(raw.get("ingest", {}), "inbox", base).items()}),
             bot=BotSettings(admins=tuple(dict.fromkeys(admins)), **bot),
         )
     except (TypeError, ValueError) as exc:

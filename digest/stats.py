@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from digest import store, subscriptions
+from digest import outbox, store, subscriptions
 
 
 @dataclass(frozen=True)
@@ -18,29 +18,24 @@ class Stats:
     sent: int
     failed: int
     pending: int
+    unknown: int
     last_ingest: str | None
     latest_date: str | None
 
 
 def collect_stats(db: sqlite_utils.Database) -> Stats:
-    """Count what is in the database; deliveries come from the `outbox` table when it exists."""
+    """Count what is in the database, deliveries included."""
     people = subscriptions.count_subscribers(db)
-    states = _outbox_states(db)
+    states = outbox.delivery_stats(db)
     return Stats(
         subscribers=people["total"],
         active=people["active"],
         watches=db.execute("SELECT count(*) FROM watches").fetchone()[0],
         articles=store.article_count(db),
-        sent=states.get("sent", 0),
-        failed=states.get("failed", 0),
-        pending=states.get("pending", 0),
+        sent=states["sent"],
+        failed=states["failed"],
+        pending=states["pending"],
+        unknown=states["unknown"],
         last_ingest=store.last_ingest(db),
         latest_date=store.latest_date(db),
     )
-
-
-def _outbox_states(db: sqlite_utils.Database) -> dict[str, int]:
-    # The outbox belongs to the delivery side and may not exist yet (or ever, in a terminal chat).
-    if not db["outbox"].exists() or "state" not in db["outbox"].columns_dict:
-        return {}
-    return {state: n for state, n in db.execute("SELECT state, count(*) FROM outbox GROUP BY state")}

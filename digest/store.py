@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from digest import subscriptions
+from digest import outbox, subscriptions
 from digest.models import Article, Page, StoredArticle
 
 SCHEMA_VERSION = 1
@@ -99,6 +99,7 @@ def connect(path: Path | str) -> sqlite_utils.Database:
         db.enable_wal()
     ensure_schema(db)
     subscriptions.ensure_schema(db)
+    outbox.ensure_schema(db)
     return db
 
 

@@ -156,10 +156,15 @@ async def test_stats_count_subscribers_articles_and_deliveries(bot):
     [text] = await bot.send("/stats", user=ADMIN)
     assert "订阅者：1 位在订（共 2 位），关注词 0 个" in text
     assert "文章：35 篇，最新一期 2026-11-21" in text
-    assert "推送：成功 0，失败 0，待发 0" in text
-    bot.db["outbox"].insert_all([{"state": s} for s in ("sent", "sent", "failed", "pending", "unknown")])
+    assert "推送：成功 0，失败 0，待发 0，结果不明 0" in text
+    stamp = "2026-11-21T07:30:00+08:00"
+    bot.db["outbox"].insert_all([
+        {"chat_id": 2000 + i, "date": "2026-11-21", "part": 0, "text": "…", "state": state, "scheduled_at": stamp,
+         "next_attempt_at": stamp, "created_at": stamp, "updated_at": stamp}
+        for i, state in enumerate(("sent", "sent", "failed", "pending", "sending", "unknown"))
+    ])
     [text] = await bot.send("/stats", user=ADMIN)
-    assert "推送：成功 2，失败 1，待发 1" in text
+    assert "推送：成功 2，失败 1，待发 2，结果不明 1" in text
 
 
 async def test_broadcast_reaches_active_subscribers_escaped(bot):

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import outbox
-from digest import compose, ingest, search, store
+from digest import compose, ingest, outbox, search, store
 from digest.pipeline import Pipeline
 
 BADINPUT = Path(__file__).parent / "badinput"

@@ -18,10 +18,9 @@ from fake_botapi_load import ScriptedBotApi, VirtualClock
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot import outbox
 from bot.delivery import DeliveryConfig, DeliveryHalted, Sender, Verdict, classify
-from bot.outbox import Part
-from digest import subscriptions
+from digest import outbox, subscriptions
+from digest.outbox import Part
 
 # PTB 22 warns when a RetryAfter is built (retry_after will become a timedelta); the sender reads both.
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:telegram.warnings.PTBDeprecationWarning")

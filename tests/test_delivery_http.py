@@ -18,10 +18,9 @@ from fake_botapi_load import VirtualClock
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot import outbox
 from bot.delivery import DeliveryConfig, Sender
-from bot.outbox import Part
-from digest import subscriptions
+from digest import outbox, subscriptions
+from digest.outbox import Part
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:telegram.warnings.PTBDeprecationWarning")
 

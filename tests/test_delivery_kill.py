@@ -24,10 +24,9 @@ from fake_botapi_load import LoadServer
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot import outbox
 from bot.delivery import DeliveryConfig, Sender
-from bot.outbox import Part
-from digest import store, subscriptions
+from digest import outbox, store, subscriptions
+from digest.outbox import Part
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = ZoneInfo("Asia/Shanghai")

@@ -22,12 +22,12 @@ import pytest
 from fake_botapi_load import ScriptedBotApi
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import jobs, outbox
+from bot import jobs
 from bot.daily import compose_due, instant_alerts
 from bot.delivery import DeliveryConfig
-from bot.outbox import Part
 from bot.services import SERVICES_KEY, Services
-from digest import ingest, store, subscriptions
+from digest import ingest, outbox, store, subscriptions
+from digest.outbox import Part
 from digest.pipeline import Pipeline
 from digest.settings import Settings
 

@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import outbox
-from bot.outbox import Part
-from digest import subscriptions
+from digest import outbox, subscriptions
+from digest.outbox import Part
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 20, 7, 30, tzinfo=SH)

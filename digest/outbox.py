@@ -32,8 +32,7 @@ import sqlite_utils
 log = logging.getLogger(__name__)
 
 STATES = ("pending", "sending", "sent", "failed", "unknown")
-FINISHED = ("sent", "failed", "unknown")
-# Telegram refuses messages over 4096 characters; a marker that would push a part over is left off.
+# Telegram refuses messages over 4096 UTF-16 units; a marker that would push a part over is left off.
 MAX_TEXT = 4096
 RESEND_MARKER = "（补发：上次发送结果不明，如已收到请忽略）\n"
 
@@ -295,6 +294,10 @@ def problems(db: sqlite_utils.Database, states: Sequence[str] = ("unknown", "fai
     return list(db.query(sql + " ORDER BY updated_at DESC, id", params))
 
 
+def _tg_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def requeue_unknown(db: sqlite_utils.Database, row_ids: Iterable[int], now: datetime,
                     marker: str = RESEND_MARKER) -> int:
     """An admin's decision to resend 'unknown' rows: pending again, with a visible resend marker.
@@ -308,7 +311,7 @@ def requeue_unknown(db: sqlite_utils.Database, row_ids: Iterable[int], now: date
             row = db.execute("SELECT text FROM outbox WHERE id = ? AND state = 'unknown'", [row_id]).fetchone()
             if not row:
                 continue
-            text = marker + row[0] if len(marker) + len(row[0]) <= MAX_TEXT else row[0]
+            text = marker + row[0] if _tg_len(marker + row[0]) <= MAX_TEXT else row[0]
             db.execute("UPDATE outbox SET state = 'pending', text = ?, next_attempt_at = ?, attempts = 0,"
                        " last_error = 'requeued by an admin', updated_at = ? WHERE id = ?",
                        [text, ts(now), ts(now), row_id])
