@@ -36,6 +36,7 @@ from telegram.request import HTTPXRequest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.app import TELEGRAM_MAX_RATE  # noqa: E402
 from bot.delivery import DeliveryConfig, Sender  # noqa: E402
 from digest import outbox, store  # noqa: E402
 from digest.outbox import Part  # noqa: E402
@@ -74,7 +75,7 @@ async def deliver(db_path: Path, port: int, config: DeliveryConfig, total: int, 
     request = HTTPXRequest(connection_pool_size=config.max_in_flight * 2, read_timeout=10)
     base = f"http://127.0.0.1:{port}/bot"
     bot: Bot = (ExtBot(TOKEN, base_url=base, request=request,
-                       rate_limiter=AIORateLimiter(overall_max_rate=config.rate_per_second, max_retries=0))
+                       rate_limiter=AIORateLimiter(overall_max_rate=TELEGRAM_MAX_RATE, max_retries=0))
                 if stacked else Bot(TOKEN, base_url=base, request=request))
     sender = Sender(bot, db, config, clock=lambda: datetime.now(SH))
     done = asyncio.Event()
@@ -152,7 +153,7 @@ def main() -> None:
     parser.add_argument("--fail", type=float, default=0.05, help="share of calls the fake answers with 500")
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--ptb-limiter", action="store_true",
-                        help="also stack PTB's AIORateLimiter at the same rate, as bot/app.py builds the bot")
+                        help="also stack PTB's AIORateLimiter at Telegram's 30/s, as bot/app.py builds the bot")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     config = DeliveryConfig(rate_per_second=args.rate, per_chat_interval=1.0, max_attempts=5,

@@ -33,6 +33,7 @@ from digest.settings import ConfigError, Settings
 from digest.topic_admin import stored_taxonomy
 
 log = logging.getLogger(__name__)
+TELEGRAM_MAX_RATE = 30  # messages/s Telegram allows a bot overall
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
@@ -81,7 +82,7 @@ def build_application(
         # max_retries=0: a 429 reaches the caller; the delivery outbox owns retries, so none double up.
         # Our outbox paces digests at [bot] rate_per_second and retries itself; PTB's limiter is only
         # a safety net at Telegram's own 30/s (at our rate it would also count failed calls).
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, max_retries=0))
+        .rate_limiter(AIORateLimiter(overall_max_rate=TELEGRAM_MAX_RATE, max_retries=0))
         .post_init(post_init)
     )
     if request is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from datetime import date as Date
 from pathlib import Path
 
@@ -47,6 +48,17 @@ def _taxonomy(s: Services) -> Taxonomy:
     return s.pipeline.tagger.taxonomy
 
 
+async def _edit_taxonomy(update: Update, s: Services, edit: Callable[[Taxonomy], Taxonomy]) -> Taxonomy | None:
+    """Apply one admin edit, or show the admin why it was refused (None)."""
+    try:
+        taxonomy = edit(_taxonomy(s))
+    except TaxonomyError as exc:
+        await reply(update, render.esc(exc))
+        return None
+    _apply(s, taxonomy)
+    return taxonomy
+
+
 @admin_only
 async def topic_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add a topic with its keywords: /topic_add NAME word word:2."""
@@ -55,13 +67,9 @@ async def topic_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not words:
         await reply(update, "用法：/topic_add 栏目名 关键词 关键词:权重 …")
         return
-    try:
-        taxonomy = topics.add_topic(_taxonomy(s), words[0], parse_keywords(words[1:]))
-    except TaxonomyError as exc:
-        await reply(update, render.esc(exc))
-        return
-    _apply(s, taxonomy)
-    await reply(update, "已新增栏目：\n" + render.render_topic(taxonomy.get(words[0])))
+    taxonomy = await _edit_taxonomy(update, s, lambda t: topics.add_topic(t, words[0], parse_keywords(words[1:])))
+    if taxonomy is not None:
+        await reply(update, "已新增栏目：\n" + render.render_topic(taxonomy.get(words[0])))
 
 
 @admin_only
@@ -72,13 +80,9 @@ async def topic_keywords(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if len(words) < 2:
         await reply(update, "用法：/topic_kw 栏目名 +关键词 -关键词 关键词:权重")
         return
-    try:
-        taxonomy = edit_keywords(_taxonomy(s), words[0], words[1:])
-    except TaxonomyError as exc:
-        await reply(update, render.esc(exc))
-        return
-    _apply(s, taxonomy)
-    await reply(update, "已更新：\n" + render.render_topic(taxonomy.get(words[0])))
+    taxonomy = await _edit_taxonomy(update, s, lambda t: edit_keywords(t, words[0], words[1:]))
+    if taxonomy is not None:
+        await reply(update, "已更新：\n" + render.render_topic(taxonomy.get(words[0])))
 
 
 @admin_only
@@ -89,12 +93,8 @@ async def topic_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not name:
         await reply(update, "用法：/topic_del 栏目名")
         return
-    try:
-        taxonomy = topics.delete_topic(_taxonomy(s), name)
-    except TaxonomyError as exc:
-        await reply(update, render.esc(exc))
+    if await _edit_taxonomy(update, s, lambda t: topics.delete_topic(t, name)) is None:
         return
-    _apply(s, taxonomy)
     changed = subscriptions.forget_topic(s.db, name)
     await reply(update, f"已删除栏目“{render.esc(name)}”。{changed} 位订阅者的栏目筛选随之更新。")
 
