@@ -70,8 +70,9 @@ async def compose_due(services: Services, *, now: datetime | None = None,
     if not articles:
         log.info("%d digests due for %s but no pages yet: composed when the paper arrives", len(due), day)
         return 0
+    # Readers with instant alerts had their matches right after ingest: the digest does not repeat them.
     watched = matches_for_watches(services.db, services.pipeline.segmenter, [a.id for a in articles],
-                                  chat_ids={sub.chat_id for sub, _ in due})
+                                  chat_ids={sub.chat_id for sub, _ in due if not sub.instant_alerts})
     added = 0
     for batch in _batched(due):
         digests = [(sub.chat_id, digest_parts(services, sub, articles, day, watched.get(sub.chat_id)))

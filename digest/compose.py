@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import TypeVar
 
-from digest.models import CountySection, Digest, DigestItem, StoredArticle, TopicSection
+from digest.models import CountySection, Digest, DigestItem, StoredArticle, TopicSection, caption_title
 
 OTHER = "其他"
 T = TypeVar("T")
@@ -34,7 +34,9 @@ def compose_digest(
     by_county: dict[str, dict[str, list[DigestItem]]] = {}
     for stored in chosen:
         a = stored.article
-        item = DigestItem(article_id=stored.id, title=a.display_title, summary=a.summary)
+        # A photo's title is made from its caption's first sentence: don't print that sentence twice.
+        summary = "" if not a.title and caption_title(a.summary) == a.display_title else a.summary
+        item = DigestItem(article_id=stored.id, title=a.display_title, summary=summary)
         by_county.setdefault(a.county or OTHER, {}).setdefault(a.topic or OTHER, []).append(item)
     sections = tuple(
         CountySection(

@@ -42,3 +42,13 @@ def test_each_date_holds_exactly_its_articles(db, pipeline, settings, seed_files
         assert len(ids) == expected
         assert {a.date for a in articles} == {day}
         assert digest.sections[0].county == "全市"
+
+
+def test_photo_caption_not_repeated_as_its_summary():
+    caption = "11月4日，工人正在加工造纸用网毯。该企业订单稳步增长。"
+    photo = Article(kind="photo", title="", paragraphs=(caption,), county="全市", topic="工业制造",
+                    summary="11月4日，工人正在加工造纸用网毯。")
+    news = stored(2, "全市", "工业制造")
+    digest = compose.compose_digest([StoredArticle(1, "聊城日报", "2026-11-20", 1, photo), news], paper="p", date="d")
+    items = digest.sections[0].topics[0].items
+    assert [(i.title, i.summary) for i in items] == [("工人正在加工造纸用网毯", ""), ("标题2", "正文。")]
