@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+MAX_WATCH_CHARS = 200  # as long as a search query may be
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -156,6 +157,8 @@ def add_watch(db: sqlite_utils.Database, chat_id: int, query: str) -> Watch:
     query = " ".join(query.split())
     if not query:
         raise SubscriptionError("请给出要关注的关键词，例如 /watch 光伏。")
+    if len(query) > MAX_WATCH_CHARS:
+        raise SubscriptionError(f"关注词太长了（{len(query)} 个字符），请控制在 {MAX_WATCH_CHARS} 个字符以内。")
     with db.atomic():
         db.execute("INSERT OR IGNORE INTO watches (chat_id, query, created_at) VALUES (?, ?, ?)",
                    [chat_id, query, _now()])

@@ -100,6 +100,7 @@ def test_watch_stored_or_refused_and_matching_never_raises(
         watch = subscriptions.add_watch(seeded, CHAT, query)
     except SubscriptionError as exc:
         assert str(exc).strip()
+        assert not query.strip() or len(" ".join(query.split())) > subscriptions.MAX_WATCH_CHARS
         return
     try:
         assert watch.query == " ".join(query.split())
