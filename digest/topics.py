@@ -62,7 +62,7 @@ class Taxonomy:
         for topic in self.topics:
             if topic.name == name:
                 return topic
-        raise TaxonomyError(f"no topic named {name!r}")
+        raise TaxonomyError(f"没有名为“{name}”的栏目。")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data, for storing an admin's edited taxonomy in the database."""
@@ -109,9 +109,9 @@ def add_topic(taxonomy: Taxonomy, name: str, keywords: Mapping[str, float] | Non
     """A new topic at the end of the list."""
     name = name.strip()
     if not name:
-        raise TaxonomyError("a topic needs a name")
+        raise TaxonomyError("栏目需要一个名字。")
     if name in taxonomy.names:
-        raise TaxonomyError(f"topic {name!r} already exists")
+        raise TaxonomyError(f"栏目“{name}”已经存在。")
     topic = Topic(name, _pairs(keywords or {}), _words(exclude))
     return replace(taxonomy, topics=(*taxonomy.topics, topic))
 
@@ -129,7 +129,7 @@ def remove_keywords(taxonomy: Taxonomy, name: str, words: Iterable[str]) -> Taxo
     drop = set(_words(words))
     missing = drop - topic.weights.keys()
     if missing:
-        raise TaxonomyError(f"topic {name!r} has no keyword {', '.join(sorted(missing))}")
+        raise TaxonomyError(f"栏目“{name}”没有关键词：{'、'.join(sorted(missing))}。")
     return _swap(taxonomy, replace(topic, keywords=tuple(p for p in topic.keywords if p[0] not in drop)))
 
 
@@ -142,7 +142,7 @@ def delete_topic(taxonomy: Taxonomy, name: str) -> Taxonomy:
     """Remove a topic; the fallback topic stays, since untagged articles need somewhere to go."""
     taxonomy.get(name)
     if name == taxonomy.default:
-        raise TaxonomyError(f"{name!r} is the default topic; it cannot be deleted")
+        raise TaxonomyError(f"“{name}”是默认栏目（没有命中任何关键词的文章归入它），不能删除。")
     return replace(taxonomy, topics=tuple(t for t in taxonomy.topics if t.name != name))
 
 
@@ -175,9 +175,9 @@ def _pairs(keywords: Mapping[str, float], topic: str = "") -> tuple[tuple[str, f
     for word, weight in keywords.items():
         word, weight = str(word).strip(), float(weight)
         if not word:
-            raise TaxonomyError(f"topic {topic}: empty keyword")
+            raise TaxonomyError(f"栏目“{topic}”有一个空的关键词。")
         if not weight > 0:
-            raise TaxonomyError(f"topic {topic}: keyword {word} needs a positive weight, not {weight}")
+            raise TaxonomyError(f"栏目“{topic}”的关键词“{word}”需要正数权重，而不是 {weight}。")
         pairs.append((word, weight))
     return tuple(pairs)
 

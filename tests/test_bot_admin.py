@@ -35,7 +35,7 @@ async def test_topic_add_is_kept_and_used_for_tagging(bot):
     assert text == "已新增栏目：\n<b>冬季供暖</b>：供暖:10、供热:8、暖气"
     assert taxonomy(bot).get("冬季供暖").weights == {"供暖": 10.0, "供热": 8.0, "暖气": 1.0}
     assert stored_taxonomy(bot.db) == taxonomy(bot)
-    assert (await bot.send("/topic_add 冬季供暖", user=ADMIN))[0] == "topic &#x27;冬季供暖&#x27; already exists"
+    assert (await bot.send("/topic_add 冬季供暖", user=ADMIN))[0] == "栏目“冬季供暖”已经存在。"
     assert (await bot.send("/topic_add 新栏目 词:abc", user=ADMIN))[0] == "关键词“词:abc”的权重应是数字，例如 词:2。"
     assert "新栏目" not in taxonomy(bot).names
 
@@ -57,7 +57,7 @@ async def test_topic_keywords_added_reweighted_and_removed(bot):
     assert after["研学"] == 2 and removable not in after
     assert text.startswith("已更新：\n<b>教育</b>：")
     [missing] = await bot.send("/topic_kw 教育 -没有这个词", user=ADMIN)
-    assert missing == "topic &#x27;教育&#x27; has no keyword 没有这个词"
+    assert missing == "栏目“教育”没有关键词：没有这个词。"
     assert await bot.send("/topic_kw 教育", user=ADMIN) == ["用法：/topic_kw 栏目名 +关键词 -关键词 关键词:权重"]
 
 
@@ -68,7 +68,7 @@ async def test_topic_delete_updates_subscribers_filters(bot):
     assert text == "已删除栏目“时政”。1 位订阅者的栏目筛选随之更新。"
     assert "时政" not in taxonomy(bot).names
     assert subscriptions.get(bot.db, READER).topics == ("教育",)
-    assert (await bot.send("/topic_del 社会民生", user=ADMIN))[0].endswith("it cannot be deleted")
+    assert (await bot.send("/topic_del 社会民生", user=ADMIN))[0].endswith("不能删除。")
 
 
 async def test_topic_preview_shows_what_a_rule_takes_and_loses(bot):

@@ -46,9 +46,9 @@ def test_add_topic_returns_a_new_taxonomy(taxonomy):
     assert edited.names == (*TOPICS, "冬季供暖")
     assert edited.get("冬季供暖").weights == {"供暖": 3.0, "暖气": 2.0}
     assert taxonomy.names == TOPICS
-    with pytest.raises(TaxonomyError, match="already exists"):
+    with pytest.raises(TaxonomyError, match="已经存在"):
         add_topic(edited, "冬季供暖")
-    with pytest.raises(TaxonomyError, match="needs a name"):
+    with pytest.raises(TaxonomyError, match="栏目需要一个名字"):
         add_topic(edited, " ")
 
 
@@ -58,9 +58,9 @@ def test_set_and_remove_keywords(taxonomy):
     assert weights["教育"] == 4.0 and weights["研学"] == 2.0 and weights["学校"] == 2.0
     edited = remove_keywords(edited, "教育", ["研学", "学校"])
     assert "研学" not in edited.get("教育").weights and "学校" not in edited.get("教育").weights
-    with pytest.raises(TaxonomyError, match="no keyword 研学"):
+    with pytest.raises(TaxonomyError, match="没有关键词：研学"):
         remove_keywords(edited, "教育", ["研学"])
-    with pytest.raises(TaxonomyError, match="positive weight"):
+    with pytest.raises(TaxonomyError, match="需要正数权重"):
         set_keywords(taxonomy, "教育", {"高考": 0})
 
 
@@ -70,9 +70,9 @@ def test_set_exclude(taxonomy):
 
 def test_delete_topic(taxonomy):
     assert "时政" not in delete_topic(taxonomy, "时政").names
-    with pytest.raises(TaxonomyError, match="default topic"):
+    with pytest.raises(TaxonomyError, match="是默认栏目"):
         delete_topic(taxonomy, "社会民生")
-    with pytest.raises(TaxonomyError, match="no topic named"):
+    with pytest.raises(TaxonomyError, match="没有名为"):
         delete_topic(taxonomy, "天气")
 
 
@@ -80,9 +80,9 @@ def test_delete_topic(taxonomy):
     ({"topics": []}, "at least one topic"),
     ({"default": "甲", "topics": [{"name": "甲"}, {"name": "甲"}]}, "listed twice"),
     ({"topics": [{"name": "甲"}]}, "default topic '社会民生'"),
-    ({"default": "甲", "topics": [{"name": "甲", "keywords": {"乙": -1}}]}, "positive weight"),
+    ({"default": "甲", "topics": [{"name": "甲", "keywords": {"乙": -1}}]}, "需要正数权重"),
     ({"default": "甲", "topics": [{"name": "甲", "keywords": ["乙 2 3"]}]}, "'word weight'"),
-    ({"default": "甲", "topics": [{"keywords": {}}]}, "needs a name"),
+    ({"default": "甲", "topics": [{"keywords": {}}]}, "every topic needs a name"),
 ])
 def test_bad_data_is_a_config_error_naming_its_source(data, message):
     with pytest.raises(ConfigError, match="stored taxonomy") as err:
