@@ -4,6 +4,8 @@
   new articles (instant watch alerts go out from here).
 - schedule changed: `def hook(application)`, run after /subscribe, /unsubscribe, /time and
   /schedule change when something is due (the scheduler rebuilds its jobs from here).
+- outbox queued: `def hook(application)`, run after a handler queues messages in the outbox
+  (the sender wakes from here). No hook means nobody delivers the outbox, as in the terminal chat.
 
 The handlers only announce; whoever schedules and delivers registers, in a build extension
 (see `bot.app.build_application(extensions=...)`).
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 AFTER_INGEST_KEY = "paperdigest.after_ingest"
 SCHEDULE_CHANGED_KEY = "paperdigest.schedule_changed"
+OUTBOX_QUEUED_KEY = "paperdigest.outbox_queued"
 App = Application[Any, Any, Any, Any, Any, Any]
 AfterIngest = Callable[[App, Sequence[int]], Awaitable[None]]
 ScheduleChanged = Callable[[App], None]
@@ -34,6 +37,25 @@ def on_after_ingest(application: App, hook: AfterIngest) -> None:
 def on_schedule_changed(application: App, hook: ScheduleChanged) -> None:
     """Register `hook` to run whenever a subscriber's or the admins' times change."""
     application.bot_data.setdefault(SCHEDULE_CHANGED_KEY, []).append(hook)
+
+
+def on_outbox_queued(application: App, hook: ScheduleChanged) -> None:
+    """Register `hook` to run when a handler has queued messages in the outbox."""
+    application.bot_data.setdefault(OUTBOX_QUEUED_KEY, []).append(hook)
+
+
+def delivers_outbox(application: App) -> bool:
+    """Whether something sends what is queued in the outbox (the scheduling extension)."""
+    return bool(application.bot_data.get(OUTBOX_QUEUED_KEY))
+
+
+def outbox_queued(application: App) -> None:
+    """Run the outbox-queued hooks; one failing is logged and does not stop the others."""
+    for hook in application.bot_data.get(OUTBOX_QUEUED_KEY, []):
+        try:
+            hook(application)
+        except Exception:
+            log.exception("outbox-queued hook %r failed", hook)
 
 
 async def after_ingest(application: App, article_ids: Sequence[int]) -> None:

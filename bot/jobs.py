@@ -85,6 +85,13 @@ def install_jobs(application: Application, *, config: DeliveryConfig | None = No
     queue.run_once(_deliver, 0, name=PREFIX + "delivery", job_kwargs=ONCE_JOB_KWARGS)
     if after_ingest not in application.bot_data.get(hooks.AFTER_INGEST_KEY, []):
         hooks.on_after_ingest(application, after_ingest)
+    if wake_sender not in application.bot_data.get(hooks.OUTBOX_QUEUED_KEY, []):
+        hooks.on_outbox_queued(application, wake_sender)
+
+
+def wake_sender(application: Application) -> None:
+    """Send what a handler just queued (a broadcast) without waiting for the next round."""
+    sender_of(application).wake()
 
 
 def reschedule(application: Application) -> None:

@@ -164,6 +164,13 @@ def enqueue_alert(db: sqlite_utils.Database, chat_id: int, date: str, texts: Seq
     return len(texts)
 
 
+def enqueue_broadcast(db: sqlite_utils.Database, chat_ids: Iterable[int], date: str, text: str, *,
+                      now: datetime) -> int:
+    """One message to many chats in one transaction, paced and retried like any alert; returns chats."""
+    with db.atomic():
+        return sum(1 for chat_id in chat_ids if enqueue_alert(db, chat_id, date, [text], now=now))
+
+
 def sendable(db: sqlite_utils.Database, now: datetime) -> list[OutboxRow]:
     """Pending rows due by `now`, each chat's in date and part order (back-off is the sender's business)."""
     return [_row(r) for r in db.execute(

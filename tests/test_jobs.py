@@ -340,3 +340,26 @@ async def test_the_bot_as_built_delivers_and_a_time_command_reschedules(seeded, 
         names = {j["name"] for j in jobs.job_summary(app)}
     assert TODAY in api.texts(1001)[0] and len(api.texts(1001)) >= 2  # the digest, then the /time reply
     assert jobs.DAILY + "digest@21:45" in names and jobs.DAILY + "digest@07:30" not in names
+
+
+async def test_broadcast_goes_through_the_outbox_when_the_bot_delivers(seeded, pipeline, job_settings):
+    from telegram import Update
+
+    from bot.app import build_application, scheduling
+    from bot.updates import UpdateFactory
+
+    for chat in (1001, 1002):
+        subscriptions.subscribe(seeded, chat, "21:00")  # nothing else due: only the broadcast goes out
+    subscriptions.deactivate(seeded, 1002)
+    subscriptions.subscribe(seeded, 1003, "21:00")
+    api = ScriptedBotApi()
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("08:00")))
+    app = build_application(services, token=TOKEN, request=api, extensions=(scheduling,))
+    async with running(app):
+        update = UpdateFactory().message("/broadcast 今晚 <维护> & 升级", chat_id=ADMIN, user_id=ADMIN)
+        await app.process_update(Update.de_json(update, app.bot))
+        await until(lambda: bool(api.texts(1001)) and bool(api.texts(1003)))
+    assert api.texts(1001) == api.texts(1003) == ["今晚 &lt;维护&gt; &amp; 升级"]
+    assert api.texts(1002) == []
+    assert api.texts(ADMIN) == ["已排队发送给 2 位订阅者，按频率限制陆续送达；结果见 /stats。"]
+    assert [(r["kind"], r["state"]) for r in today_rows(seeded, 1001)] == [("alert", "sent")]
