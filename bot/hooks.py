@@ -51,11 +51,7 @@ def delivers_outbox(application: App) -> bool:
 
 def outbox_queued(application: App) -> None:
     """Run the outbox-queued hooks; one failing is logged and does not stop the others."""
-    for hook in application.bot_data.get(OUTBOX_QUEUED_KEY, []):
-        try:
-            hook(application)
-        except Exception:
-            log.exception("outbox-queued hook %r failed", hook)
+    _run_each(application, OUTBOX_QUEUED_KEY)
 
 
 async def after_ingest(application: App, article_ids: Sequence[int]) -> None:
@@ -69,8 +65,12 @@ async def after_ingest(application: App, article_ids: Sequence[int]) -> None:
 
 def schedule_changed(application: App) -> None:
     """Run the schedule-changed hooks; one failing is logged and does not stop the others."""
-    for hook in application.bot_data.get(SCHEDULE_CHANGED_KEY, []):
+    _run_each(application, SCHEDULE_CHANGED_KEY)
+
+
+def _run_each(application: App, key: str) -> None:
+    for hook in application.bot_data.get(key, []):
         try:
             hook(application)
         except Exception:
-            log.exception("schedule-changed hook %r failed", hook)
+            log.exception("%s hook %r failed", key, hook)
