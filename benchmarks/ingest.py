@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from digest import store  # noqa: E402
 from digest.models import Page  # noqa: E402
-from digest.pagefile import read_page  # noqa: E402
-from digest.pages import split_page  # noqa: E402
 from digest.pipeline import Pipeline  # noqa: E402
 from digest.settings import load_settings  # noqa: E402
+from digest.sources.textfile import read_page  # noqa: E402
+from digest.sources.textpage import split_page  # noqa: E402
 
 
 def main() -> None:

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from digest import store  # noqa: E402
 from digest.models import Article  # noqa: E402
-from digest.pagefile import read_page  # noqa: E402
 from digest.pipeline import Pipeline  # noqa: E402
 from digest.search import search  # noqa: E402
 from digest.settings import load_settings  # noqa: E402
+from digest.sources.textfile import read_page  # noqa: E402
 
 QUERIES = ["光伏", "防汛", "电商", "项目建设", "高唐县", "冠县 电商", '"数字孪生"', "农机 补贴", "新能源汽车",
            "公交", "乡村振兴", "医共体", "马拉松", "集中供暖", "阿胶", "大运河 旅游", "光伏 -时风", "营商环境",

@@ -66,13 +66,13 @@ def load_items() -> list[Item]:
 def _sample_items() -> list[Item]:
     """Articles of samples/*.txt through the page splitter; nothing if there is no splitter yet."""
     try:
-        from digest.pages import split_page
+        from digest.sources.textpage import split_page
     except ImportError:
         return []
     items = []
     for path in sorted((REPO / "samples").glob("*.txt")):
         try:
-            from digest.pagefile import read_page
+            from digest.sources.textfile import read_page
 
             text = read_page(path).text
         except ImportError:

@@ -15,9 +15,9 @@ import sqlite_utils
 
 from digest import compose, explain, inbox, ingest, search, store
 from digest.models import Article, Digest
-from digest.pagefile import PageError, read_page
 from digest.pipeline import Pipeline
 from digest.settings import ConfigError, Settings, load_settings
+from digest.sources.textfile import PageError, read_page
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 

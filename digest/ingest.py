@@ -15,8 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from digest.pagefile import PageError, printable_name, read_page
 from digest.pipeline import Pipeline
+from digest.sources.textfile import PageError, printable_name, read_page
 from digest.store import store_page
 
 log = logging.getLogger(__name__)

@@ -7,14 +7,15 @@ after that is a function of plain data.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from digest.models import Article, Page
-from digest.pagefile import PageError, PageText
-from digest.pages import split_page
+from digest.models import Article, Page, SkippedBlock
 from digest.region import Region, load_region
 from digest.segment import Segmenter
 from digest.settings import Settings
+from digest.sources.textfile import PageError, PageText
+from digest.sources.textpage import split_page
 from digest.stopwords import load_stopwords
 from digest.summarize import Summarizer, make_summarizer
 from digest.tagging import Tagger, apply_tags
@@ -80,15 +81,21 @@ class Pipeline:
         return replace(tagged, summary=self.summarizer(_lead_part(tagged, SUMMARY_SOURCE_CHARS)))
 
     def process(self, page: PageText) -> Page:
-        """Split a decoded page into enriched articles; a page with none recognisable is refused."""
+        """Split a decoded text page into enriched articles; a page with none recognisable is refused."""
         articles, skipped = split_page(page.text)
+        return self.finish(page.file, page.encoding, page.text, articles, skipped)
+
+    def finish(
+        self, file: str, encoding: str, text: str, articles: Sequence[Article], skipped: Sequence[SkippedBlock] = ()
+    ) -> Page:
+        """Check and enrich articles any source has split (text, PDF, e-paper site) into one Page."""
         if not any(a.title or a.reporters for a in articles):
             if not articles and skipped:
-                raise PageError(page.file, "no article body found (only headlines or bylines)")
-            raise PageError(page.file, "no recognisable article (no headline, dateline or byline found)")
+                raise PageError(file, "no article body found (only headlines or bylines)")
+            raise PageError(file, "no recognisable article (no headline, dateline or byline found)")
         for block in skipped:
-            log.warning("%s: skipped %s: %.40s", page.file, block.reason, block.text)
+            log.warning("%s: skipped %s: %.40s", file, block.reason, block.text)
         return Page(
-            file=page.file, encoding=page.encoding, text=page.text,
+            file=file, encoding=encoding, text=text,
             articles=tuple(self.enrich(a) for a in articles), skipped=tuple(skipped),
         )

@@ -23,8 +23,8 @@ from digest import cli as cli_module
 from digest import ingest, store
 from digest.cli import cli
 from digest.models import Article
-from digest.pagefile import MAX_PAGE_CHARS, PageError, read_page
 from digest.pipeline import Pipeline
+from digest.sources.textfile import MAX_PAGE_CHARS, PageError, read_page
 
 BADINPUT = Path(__file__).parent / "badinput"
 DAY = "2026-11-20"

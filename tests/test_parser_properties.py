@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from digest.models import Article, SkippedBlock
-from digest.pagefile import PageError, decode_page
-from digest.pages import split_page
 from digest.pipeline import Pipeline
+from digest.sources.textfile import PageError, decode_page
+from digest.sources.textpage import split_page
 
 BADINPUT = Path(__file__).parent / "badinput"
 PAGES = [p.read_text(encoding="utf-8") for p in

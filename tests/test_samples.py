@@ -4,8 +4,8 @@ import json
 
 from conftest import SAMPLES
 
-from digest.pagefile import read_page
-from digest.pages import split_page
+from digest.sources.textfile import read_page
+from digest.sources.textpage import split_page
 
 
 def test_samples_split_as_labelled():

@@ -6,7 +6,7 @@ import sys
 
 from conftest import SEEDS, SHARED
 
-from digest.pagefile import read_page
+from digest.sources.textfile import read_page
 
 
 def test_seed_scoreboard(pipeline, seed_files, tmp_path):

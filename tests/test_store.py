@@ -3,7 +3,7 @@
 import pytest
 
 from digest import ingest, store
-from digest.pagefile import read_page
+from digest.sources.textfile import read_page
 
 DAY = "2024-11-06"
 

@@ -9,9 +9,9 @@ import pytest
 
 from digest.explain import explain
 from digest.models import Article
-from digest.pagefile import read_page
-from digest.pages import split_page
 from digest.region import load_region
+from digest.sources.textfile import read_page
+from digest.sources.textpage import split_page
 from digest.tagging import Tagger, apply_tags, split_lead
 from digest.topics import add_topic
 

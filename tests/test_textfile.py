@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from digest.pagefile import PageError, decode_page, read_page
+from digest.sources.textfile import PageError, decode_page, read_page
 
 TEXT = "本报讯（记者 张明）今年以来，全市新建成一批项目。\n\n项目建设提速\n"
 

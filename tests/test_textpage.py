@@ -1,6 +1,6 @@
 """The page splitter on small hand-made layouts, each showing one habit of the e-paper text."""
 
-from digest.pages import join_lines, names_in_credit, normalise_spacing, split_page
+from digest.sources.textpage import join_lines, names_in_credit, normalise_spacing, split_page
 
 
 def page(*blocks: str) -> str:
