@@ -224,8 +224,8 @@ def matching_ids(db: sqlite_utils.Database, expr: str, ids: Iterable[int]) -> li
     """Which of these articles match an FTS5 expression (a watch against a page just stored)."""
     wanted = json.dumps(sorted(set(ids)))
     years = [r[0] for r in db.execute(
-        "SELECT DISTINCT CAST(substr(date, 1, 4) AS INTEGER) FROM articles WHERE id IN (SELECT value FROM json_each(?))",
-        [wanted])]
+        "SELECT DISTINCT CAST(substr(date, 1, 4) AS INTEGER) FROM articles"
+        " WHERE id IN (SELECT value FROM json_each(?))", [wanted])]
     found: list[int] = []
     for year in years:
         name = fts_table(year)

@@ -13,10 +13,10 @@ from collections.abc import Collection, Iterable
 
 import sqlite_utils
 
+from digest import store
 from digest.models import StoredArticle
 from digest.search import QueryError, parse_query
 from digest.segment import Segmenter
-from digest import store
 from digest.store import ARTICLE_COLUMNS, row_to_stored
 
 log = logging.getLogger(__name__)
