@@ -93,7 +93,8 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # check_same_thread=False: PTB runs handlers on one event loop but jobs may hop threads.
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    # cached_statements: a search prepares one statement per year of the index.
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, cached_statements=512)
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
