@@ -229,14 +229,20 @@ def demo(obj: Context, samples: Path, db_path: str) -> None:
 
 @cli.command(name="inbox")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--batch", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="Files stored per write transaction (a bulk load commits once a batch).")
 @pass_context
-def inbox_command(obj: Context, folder: Path | None) -> None:
+def inbox_command(obj: Context, folder: Path | None, batch: int) -> None:
     """Ingest the page files waiting in the inbox folder (default: [ingest] inbox), then file them away."""
     folder = folder or (Path(obj.settings.ingest.inbox) if obj.settings.ingest.inbox else None)
     if folder is None:
         raise click.ClickException("no inbox folder: give one, or set [ingest] inbox in the settings")
-    results = inbox.ingest_inbox(obj.db(), obj.pipeline, folder, paper=obj.settings.paper,
-                                 today=obj.today().isoformat())
+    waiting = len(inbox.pending_files(folder))
+    show_bar = sys.stderr.isatty() and waiting > 1
+    with click.progressbar(length=waiting, label="ingesting", file=sys.stderr if show_bar else None,
+                           hidden=not show_bar) as bar:
+        results = inbox.ingest_inbox(obj.db(), obj.pipeline, folder, paper=obj.settings.paper,
+                                     today=obj.today().isoformat(), batch=batch, on_done=lambda _: bar.update(1))
     for r in results:
         o = r.outcome
         line = f"{o.file}: {r.date} page {o.page}, {o.status}, {o.articles} articles" if o.ok else \
