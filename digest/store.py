@@ -236,6 +236,39 @@ def matching_ids(db: sqlite_utils.Database, expr: str, ids: Iterable[int]) -> li
     return sorted(found)
 
 
+def rebuild_index(db: sqlite_utils.Database, indexer: Indexer, years: Iterable[int] | None = None) -> int:
+    """Index every stored article again, a year a transaction; returns the articles indexed.
+
+    For a changed tokenizer (new dictionary words must be cut the same way in index and
+    queries) and to purge the entries of replaced articles (fts_dead). Readers keep the old
+    year until its transaction commits.
+    """
+    done = 0
+    all_years = {int(r[0]) for r in db.execute("SELECT DISTINCT substr(date, 1, 4) FROM articles")}
+    for year in sorted(all_years | set(index_years(db)) if years is None else set(years)):
+        name = fts_table(year)
+        lo, hi = f"{year:04d}", f"{year + 1:04d}"
+        with db.atomic():
+            if year in index_years(db):  # the masked entries of replaced articles go with the old table
+                db.execute(f"DELETE FROM fts_dead WHERE id IN (SELECT id FROM {name}_docsize)")
+            db.execute(f"DROP TABLE IF EXISTS {name}")
+            db.execute("DELETE FROM fts_years WHERE year = ?", [year])
+            rows = db.execute("SELECT id, kicker, title, subtitle, text FROM articles WHERE date >= ? AND date < ?"
+                              " ORDER BY id", [lo, hi]).fetchall()
+            if rows:
+                create_partition(db.conn, year)
+            for article_id, kicker, title, subtitle, text in rows:
+                body, _ = unpack_text(text)
+                a = Article(kind="", kicker=kicker, title=title, subtitle=subtitle, reporters=(),
+                            paragraphs=tuple(body.split("\n")))
+                headline = a.headline or a.display_title
+                db.execute(f"INSERT INTO {name} (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
+                           [article_id, " ".join(indexer.terms(headline)), " ".join(indexer.terms(a.body)),
+                            " ".join(indexer.parts(headline + "\n" + a.body))])
+        done += len(rows)
+    return done
+
+
 def optimize_index(db: sqlite_utils.Database, years: Iterable[int] | None = None) -> None:
     """Merge each partition's segments into one (after a bulk ingest): fewer b-trees per query."""
     for year in index_years(db) if years is None else years:

@@ -129,3 +129,23 @@ def test_a_failing_step_rolls_back_whole(tmp_path: Path) -> None:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert tables == {"kept"}
     conn.close()
+
+
+def test_rebuilt_index_drops_replaced_entries_and_searches_the_same(old_db: Path, pipeline, segmenter,
+                                                                    tmp_path: Path) -> None:
+    db = store.connect(old_db)
+    try:
+        page = SAMPLES / "2026-11-20_01.txt"
+        corrected = tmp_path / page.name
+        corrected.write_text(page.read_text(encoding="utf-8").replace("冬日工地热潮涌", "冬日工地建设热潮涌"),
+                             encoding="utf-8")
+        ingest.ingest_files(db, pipeline, [corrected], paper="聊城日报", date="2026-11-20")
+        assert db.execute("SELECT count(*) FROM fts_dead").fetchone()[0] == 6
+        before = {q: [r.id for r in search(db, segmenter, q, limit=20)] for q in ("聊城", "光伏", "建设热潮")}
+        assert store.rebuild_index(db, segmenter) == 18
+        assert db.execute("SELECT count(*) FROM fts_dead").fetchone()[0] == 0
+        assert store.indexed_count(db) == 18
+        assert {q: [r.id for r in search(db, segmenter, q, limit=20)] for q in before} == before
+        assert before["建设热潮"]
+    finally:
+        db.close()
