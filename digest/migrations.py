@@ -147,10 +147,13 @@ def _v2_packed_text_and_yearly_index(conn: sqlite3.Connection) -> None:
         CREATE TABLE fts_dead (id INTEGER PRIMARY KEY)
     """)
     # The old index holds the segmented text: moving it needs no tokenizer (opening stays fast).
+    for (year,) in conn.execute("SELECT DISTINCT CAST(substr(date, 1, 4) AS INTEGER) FROM articles").fetchall():
+        create_partition(conn, year)
+    # Streamed, not fetched: an archive's segmented text may not fit in memory.
     rows = conn.execute("SELECT f.rowid, f.title, f.body, f.parts, a.date FROM articles_fts f"
-                        " JOIN articles a ON a.id = f.rowid ORDER BY f.rowid").fetchall()
+                        " JOIN articles a ON a.id = f.rowid ORDER BY f.rowid")
     for rowid, title, body, parts, date in rows:
-        name = create_partition(conn, int(date[:4]))
+        name = fts_table(int(date[:4]))
         conn.execute(f"INSERT INTO {name} (rowid, title, body, parts) VALUES (?, ?, ?, ?)", [rowid, title, body, parts])
     conn.execute("DROP TABLE articles_fts")
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2')")
