@@ -2,9 +2,12 @@
 
 The FTS5 index holds jieba-segmented text (tokens separated by spaces, unicode61 tokenizer):
 the trigram tokenizer cannot match two-character words such as 光伏, which most Chinese words
-are (benchmarks/search.py measures both). A page is identified by (paper, date, page number);
-storing the same text twice changes nothing, a corrected page replaces its articles in one
-transaction.
+are (benchmarks/search.py measures both). It is one contentless table a year (`fts_2026`):
+the index without a second copy of the text, and a query's ranking counts only one year's
+matches (digest.search). An article's body and summary are stored packed in one zlib stream.
+A page is identified by (paper, date, page number); storing the same text twice changes
+nothing, a corrected page replaces its articles in one transaction. The schema is made and
+upgraded by digest.migrations; sizes and limits are in docs/scaling.md.
 """
 
 from __future__ import annotations
