@@ -17,6 +17,7 @@ under 10 minutes.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import resource
@@ -108,6 +109,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.year:
         year(args.days, args.batch)
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end")
         return
     t0 = time.perf_counter()
     pipeline = Pipeline.build(load_settings())

@@ -197,6 +197,8 @@ def main() -> None:
         print(f"cold (file evicted from the page cache): open {opened:.1f} ms, first query 聊城 {first:.1f} ms"
               " (goal < 200 ms)")
         time_classes(db_path, pipeline, args.rounds)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end")
 
 
 if __name__ == "__main__":
