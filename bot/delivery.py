@@ -146,7 +146,7 @@ class DeliveryConfig:
     @classmethod
     def from_settings(cls, bot: BotSettings, **overrides: float) -> DeliveryConfig:
         return cls(rate_per_second=bot.rate_per_second, per_chat_interval=bot.per_chat_interval,
-                   max_attempts=bot.max_attempts, **overrides)  # type: ignore[arg-type]
+                   **overrides)  # type: ignore[arg-type]
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: 1, 2, 4, 8 ... capped."""

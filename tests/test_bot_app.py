@@ -140,11 +140,18 @@ def test_run_bot_polls_the_configured_server_with_the_stored_taxonomy(bot_settin
                         classmethod(lambda cls, settings, taxonomy=None: built_with.append(taxonomy) or pipeline))
     ran = []
     monkeypatch.setattr(bot_app.Application, "run_polling", lambda self, **kw: ran.append((self, kw)))
+    reached = []
+
+    async def reach(token, api, retry_for):
+        reached.append((api, retry_for))
+
+    monkeypatch.setattr(bot_app, "_reach", reach)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081")
     run_bot(bot_settings, db_path, extensions=())
     [(application, kwargs)] = ran
     assert application.bot.base_url == f"http://127.0.0.1:8081/bot{TOKEN}"
     assert kwargs == {"allowed_updates": Update.ALL_TYPES}
+    assert reached == [("http://127.0.0.1:8081/bot", 300.0)]  # Telegram checked first, [bot] start_retry_for
     assert "冬季供暖" in built_with[0].names
     application.bot_data[SERVICES_KEY].db.close()
