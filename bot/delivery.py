@@ -169,6 +169,18 @@ class DeliveryReport:
         return bool(self.failed or self.unknown or self.blocked)
 
 
+async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
+    """Wait until `event` is set or `timeout` passes; a cancel always propagates.
+
+    Not `asyncio.wait_for`: on Python 3.11 it returns normally when the task is cancelled just
+    as the awaited event is set (a send finishing), swallowing the cancel, so a stopped bot
+    went on sending. `asyncio.timeout` tells its own timeout from an outside cancel.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await event.wait()
+
+
 class Sender:
     """Drains the outbox: one dispatcher picks rows and paces; each send is its own task.
 
@@ -259,16 +271,14 @@ class Sender:
                         next_due.timestamp() if next_due else float("inf"))
             while keep_going() and not self._woken and self._now() < until:
                 self._event.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._event.wait(), min(idle_check, max(0.0, until - self._now())))
+                await _wait_event(self._event, min(idle_check, max(0.0, until - self._now())))
 
     async def _wait(self, until: float | None) -> None:
         timeout = None if until is None else max(0.0, until - self._now())
         if self._sleep is not None and timeout is not None and not self._in_flight:
             await self._sleep(timeout)
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        await _wait_event(self._event, timeout)
 
     async def _drain(self) -> None:
         """Let sends in flight finish and be recorded; a second cancel abandons them as 'unknown'."""

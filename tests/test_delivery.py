@@ -245,3 +245,48 @@ def test_retry_after_is_read_as_seconds_from_an_int_or_a_timedelta():
     assert classify(RetryAfter(7)).verdict is Verdict.RATE_LIMITED
     assert classify(RetryAfter(7)).retry_after == 7.0
     assert classify(RetryAfter(timedelta(seconds=2))).retry_after == 2.0
+
+
+class GatedBotApi(ScriptedBotApi):
+    """sendMessage waits for the test to open the gate: a send held in flight."""
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock)
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def do_request(self, url, method, request_data=None, *args, **kwargs):
+        if url.endswith("/sendMessage"):
+            self.entered.set()
+            await self.gate.wait()
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+@pytest.mark.parametrize("ticks", range(12))
+async def test_a_cancel_that_lands_as_a_send_finishes_is_never_swallowed(box, clock, ticks):
+    """The cause of the flaky cancel test: asyncio.wait_for (Python 3.11) returns the inner
+    result instead of raising when the task is cancelled just as the awaited event is set (a send
+    finishing). Every moment after the send ends is tried; each must raise CancelledError."""
+    seed(box, {1: 1, 2: 1})
+    later = outbox.sendable(box, T0)[1]
+    outbox.mark_retry(box, later.id, "502", next_attempt_at=T0 + timedelta(seconds=30), now=T0)  # a deadline
+    api = GatedBotApi(clock)
+    bot = Bot("123:TEST", request=api, get_updates_request=api)
+    # Real waiting (no virtual sleep): the dispatcher waits on its event for up to 30 s.
+    run = asyncio.create_task(Sender(bot, box, DeliveryConfig(), clock=clock).run_until_idle())
+    await api.entered.wait()
+    for _ in range(3):
+        await asyncio.sleep(0)  # the dispatcher is now waiting, with a send in flight and a deadline
+    api.gate.set()
+    for _ in range(ticks):
+        await asyncio.sleep(0)
+    assert not run.done()
+    run.cancel()
+    await asyncio.wait({run}, timeout=2)  # a swallowed cancel leaves it waiting out its 30 s
+    stopped = run.done()
+    if not stopped:
+        run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert stopped, "the cancel was swallowed: the run went on"
+    assert row(box, 1)["state"] == "sent" and row(box, 2)["state"] == "pending"
