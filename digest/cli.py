@@ -274,6 +274,11 @@ def chat(obj: Context, admin: bool) -> None:
     run_chat(obj.settings, obj.settings.db_path(obj.db_option), admin=admin)
 
 
+from digest.outbox_cli import outbox_group  # noqa: E402  (a command group of its own module)
+
+cli.add_command(outbox_group)
+
+
 def main() -> None:
     cli()
 

@@ -382,3 +382,35 @@ def unreported(db: sqlite_utils.Database) -> list[dict]:
 def mark_reported(db: sqlite_utils.Database, row_ids: Iterable[int], now: datetime) -> None:
     with db.atomic():
         db.conn.executemany("UPDATE outbox SET reported_at = ? WHERE id = ?", [(ts(now), i) for i in row_ids])
+
+
+class SelectionError(ValueError):
+    """Words that name no rows: the message says what was expected."""
+
+
+def select(db: sqlite_utils.Database, words: Sequence[str], *, states: Sequence[str] = REQUEUABLE) -> list[int]:
+    """The unknown/failed rows an admin names: ids (`12`, `#12`, `12-20`), a run's date
+    (`2026-11-20`: every unknown and failed row of that day), or `all`; for /requeue and the CLI."""
+    if not words:
+        raise SelectionError("name rows by id (12, 12-20), by date (2026-11-20) or all")
+    ids: set[int] = set()
+    for word in words:
+        word = word.strip().lstrip("#")
+        if word == "all":
+            ids.update(problem_ids(db, states=states))
+        elif len(word) == 10 and word[4] == "-" and word[7] == "-":
+            try:
+                day = datetime.fromisoformat(word).date().isoformat()
+            except ValueError as exc:
+                raise SelectionError(f"{word!r} is not a date like 2026-11-20") from exc
+            ids.update(problem_ids(db, date=day, states=states))
+        else:
+            low, _, high = word.partition("-")
+            if not (low.isascii() and low.isdigit() and (not high or (high.isascii() and high.isdigit()))) \
+                    or len(low) > 12 or len(high) > 12:
+                raise SelectionError(f"{word!r} is not a row id, a range like 12-20, a date or all")
+            first, last = int(low), int(high or low)
+            if last - first > 100_000:
+                raise SelectionError(f"{word!r}: a range of at most 100,000 ids")
+            ids.update(range(first, last + 1))
+    return sorted(ids)
