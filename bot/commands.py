@@ -34,4 +34,5 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("schedule", "查看或设置推送与入库时间"),
     ("stats", "运行统计"),
     ("broadcast", "群发通知：/broadcast 内容"),
+    ("requeue", "补发结果不明或失败的消息：/requeue 编号 或 日期"),
 )

@@ -259,11 +259,15 @@ def inbox_command(obj: Context, folder: Path | None, batch: int) -> None:
 def run(obj: Context) -> None:
     """Run the Telegram bot (long polling); the token comes from $TELEGRAM_BOT_TOKEN."""
     from bot.app import run_bot  # Telegram is loaded only for the bot's commands
+    from bot.lifecycle import BotStopped
 
     try:
         run_bot(obj.settings, obj.settings.db_path(obj.db_option))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    except BotStopped as exc:  # one line, never the token; the status says why (README)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 @cli.command()
@@ -274,6 +278,11 @@ def chat(obj: Context, admin: bool) -> None:
     from bot.chat import run_chat
 
     run_chat(obj.settings, obj.settings.db_path(obj.db_option), admin=admin)
+
+
+from digest.outbox_cli import outbox_group  # noqa: E402  (a command group of its own module)
+
+cli.add_command(outbox_group)
 
 
 def main() -> None:
