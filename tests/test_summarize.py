@@ -240,5 +240,6 @@ def test_complete_sentences_before_a_cut_one(segmenter: Segmenter) -> None:
 
 def test_a_fragment_is_not_a_summary_sentence(segmenter: Segmenter) -> None:
     # A subheading and a text cut off mid-sentence (no end mark) yield to whole sentences.
-    article = news("产业链条不断延伸", "目前全区铝精深加工企业达到120家，年产值突破800亿元。", "下一步将引进更多项目，推动产业")
+    article = news("产业链条不断延伸", "目前全区铝精深加工企业达到120家，年产值突破800亿元。",
+                   "下一步将引进更多项目，推动产业")
     assert make_summarizer("textrank", segmenter)(article) == "目前全区铝精深加工企业达到120家，年产值突破800亿元。"
