@@ -23,6 +23,7 @@ COUNTY, ZONE, TOWNSHIP, ORGANISATION, CITY, MARKER, DEPARTMENT = (
 # Kinds tied to one county: a city-wide department match may not overlap them (临清市教育局).
 _LOCAL_KINDS = frozenset({COUNTY, ZONE, TOWNSHIP, ORGANISATION})
 _WHITESPACE = re.compile(r"\s+")
+_BARE_NOT_BEFORE = frozenset("域")  # 开发区域 is an area being developed, not the zone
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -80,7 +81,7 @@ class Region:
         for name in self.names:
             start = text.find(name.text)
             while start >= 0:
-                if not name.bare or self._stands_alone(text, start):
+                if not name.bare or self._stands_alone(text, start, start + len(name.text)):
                     candidates.append(Mention(start, start + len(name.text), name.text, name.label, name.kind))
                 start = text.find(name.text, start + 1)
         local = [m for m in candidates if m.kind in _LOCAL_KINDS]
@@ -99,8 +100,11 @@ class Region:
                 if not (m.kind == COUNTY and i + 1 < len(taken) and taken[i + 1].start == m.end
                         and taken[i + 1].kind in (TOWNSHIP, ZONE) and taken[i + 1].label != m.label)]
 
-    def _stands_alone(self, text: str, start: int) -> bool:
-        """Whether a bare name at `start` is not the tail of a longer name (see `bare_after`)."""
+    def _stands_alone(self, text: str, start: int, end: int) -> bool:
+        """Whether a bare name at text[start:end] is a name of its own: not the tail of a longer
+        name (see `bare_after`), nor the head of a longer word (开发区域)."""
+        if text[end:end + 1] in _BARE_NOT_BEFORE:
+            return False
         if start == 0 or not _HAN.match(text[start - 1]):
             return True
         before = text[max(0, start - len(self.name)):start]

@@ -1,9 +1,10 @@
 """Extractive summaries: one to three sentences of the article itself, short enough for a phone.
 
 Three interchangeable backends behind one callable type:
-- "textrank": TextRank over jieba words, computed with numpy (one word-overlap similarity matrix
-  and a fixed number of power iterations), weighted by position because news states its point
-  first, with a redundancy check and defaults that favour one clear sentence.
+- "textrank" (ours): TextRank over jieba words, computed with numpy (one word-overlap similarity
+  matrix, PageRank solved exactly), weighted for news and for a digest that already shows the
+  title: whole sentences that say what the title does not (who, how much, what changes), filling
+  two phone lines (about 60-120 characters), never opening on a connective or a pointer.
 - "textrank4zh": the textrank4zh 0.3 package as a baseline, cut to the same budget.
 - "lead": the first sentences that fit the budget.
 

@@ -140,6 +140,7 @@ def test_bare_zone_words_only_where_they_stand_alone(region):
     assert found(region, "高唐经济开发区") == [("高唐", "高唐县")]
     assert found(region, "全市开发区") == [("全市", "全市")]
     assert found(region, "济南高新区") == []
+    assert found(region, "在开发区域内") == []
 
 
 def test_a_zone_administering_an_unknown_township_is_a_config_error(tmp_path):
