@@ -198,14 +198,15 @@ def test_secondary_topics(tagger):
 
 
 def test_the_lead_outweighs_passing_mentions_further_down(tagger):
-    lead = ("今年以来，县里推进医共体建设，县级医院专家定期到乡镇卫生院坐诊，群众就医更加方便，患者在家门口就能看上好病。"
-            "乡镇卫生院新添了检查设备，医生通过远程会诊平台与县医院专家实时交流，常见病在乡镇就能得到诊治。")
+    lead = ("今年以来，县里推进医共体建设，县级医院专家定期到乡镇卫生院坐诊，"
+            "群众就医更加方便，患者在家门口就能看上好病。乡镇卫生院新添了检查设备，医生通过远程会诊平台与县医院专家实时交流，常见病在乡镇就能得到诊治。")
     tags = tagger.tag(news("让群众少跑路", lead, "另外，总投资五千万元的新病房楼项目也将于年底竣工。"))
     assert tags.topic == "医疗健康"
     assert len(split_lead(lead + "另外")[0]) > 100  # so the project sentence is beyond the lead
     assert {e.source.split(" ")[0] for e in tags.topic_evidence if e.label == "医疗健康"} == {"lead"}
     # The project in the headline and the lead makes it a project story, hospital or not.
-    tags = tagger.tag(news("新病房楼项目竣工", "总投资五千万元的县医院新病房楼项目今天竣工，施工方按期交付，新增床位三百张。"))
+    body = "总投资五千万元的县医院新病房楼项目今天竣工，施工方按期交付，新增床位三百张。"
+    tags = tagger.tag(news("新病房楼项目竣工", body))
     assert tags.topic == "项目建设"
 
 
