@@ -135,6 +135,7 @@ def _build(raw: dict[str, Any], base: Path) -> Region:
     label = str(city.get("label", "全市"))
     short = str(city.get("short", city["name"]))
     names: list[Name] = [Name(str(city["name"]), label, CITY), Name(short, label, CITY)]
+    names += [Name(str(n), label, CITY) for n in city.get("own_names", ())]
     names += [Name(str(m), label, MARKER) for m in city.get("markers", ())]
     pattern = re.compile(city["department_pattern"]) if city.get("department_pattern") else None
     bare_after = frozenset(str(city.get("bare_after", "")))

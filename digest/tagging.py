@@ -91,7 +91,7 @@ class Tagger:
                 passed_on = True
                 decided_by = decided_by if decided_by >= 0 else index
                 continue
-            if passed_on and index == last and not self._plainly_one(stage, label):
+            if passed_on and not self._plainly_one(stage, label, body=index == last):
                 break
             county, decided_by = label, index
             break
@@ -104,14 +104,20 @@ class Tagger:
         ordered += [e for i, stage in enumerate(stages) if i != decided_by for e in stage]
         return county, (county, *others), tuple(ordered)
 
-    def _plainly_one(self, stage: list[Evidence], label: str) -> bool:
-        """Whether the body is plainly about `label`: it adds up to BODY_PLAIN and no other place comes close."""
+    def _plainly_one(self, stage: list[Evidence], label: str, body: bool) -> bool:
+        """Whether a stage after the city's bare name is plainly about one place. In the kicker,
+        headline or lead: no other place comes close (临清市、高唐县各有一家 is the city's news). In
+        the body: that place adds up to BODY_PLAIN and no other place is named at all (a list of
+        companies from two counties is the city's news too)."""
+        if label == self.region.city_label:
+            return True
         scores: dict[str, float] = defaultdict(float)
         for e in stage:
-            scores[e.label] += e.score
+            scores[e.label] = scores[e.label] + e.score if body else max(scores[e.label], e.score)
         others = [v for k, v in scores.items() if k not in (label, self.region.city_label)]
-        return (label != self.region.city_label and scores[label] >= BODY_PLAIN
-                and scores[label] >= ALIKE_MARGIN * max(others, default=0.0))
+        if body:
+            return scores[label] >= BODY_PLAIN and not others
+        return scores[label] >= ALIKE_MARGIN * max(others, default=0.0)
 
     def _headline_evidence(self, article: Article) -> list[Evidence]:
         title = squash(article.title)

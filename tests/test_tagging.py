@@ -165,6 +165,22 @@ def test_after_a_repost_prefix_one_passing_mention_does_not_decide(tagger):
     assert tagger.tag(news("聊城：安全生产不放松", lead + "。", "冠县也开展了应急演练。")).county == "全市"
 
 
+# --- the city's own names and its leaders ---------------------------------------------------
+
+def test_we_the_city_names_the_paper_not_the_story(tagger):
+    # 我市 is the paper's way of saying 聊城: a county in the same headline is where the news is.
+    assert tagger.tag(news("我市首个零碳工厂落户茌平", "企业屋顶光伏全部并网。")).county == "茌平区"
+    assert tagger.tag(news("我市一企业获评省级绿色工厂", "近日，冠县一家钢板企业入选。")).county == "冠县"
+    # ... but two counties alike after it, or a body naming companies of two counties, is the city's.
+    assert tagger.tag(news("我市新增两家小巨人企业", "临清市、高唐县各有一家企业入选。")).county == "全市"
+    lead = "8月23日，省里公示了先进制造业集群名单，我市绿色低碳有色金属材料集群位列其中，实现零的突破。" * 2
+    assert tagger.tag(news("我市集群入选省级名单", lead, "集群聚集了信发集团、祥光铜业等龙头企业。")).county == "全市"
+
+
+def test_city_leaders_in_a_county_are_city_news(tagger):
+    assert tagger.tag(news("市领导到高唐县调研", "调研组察看了企业生产车间。")).county == "全市"
+
+
 def test_lead_is_the_first_sentences():
     text = "甲" * 90 + "。" + "乙" * 20 + "。丙。"
     assert split_lead(text) == ("甲" * 90 + "。" + "乙" * 20 + "。", "丙。")
