@@ -257,6 +257,8 @@ def test_explain_shows_the_evidence(tagger):
     assert "    全市  kicker/department  市水利局  12" in lines
     assert any(line.startswith("Topic: 水利防汛") for line in lines)
     assert "防汛 (lead) 4.5" in report  # the lead weighs 1.5 times the rest of the body
+    with_weights = explain(article, tagger.tag(article), tagger.taxonomy)
+    assert "  keyword weight × place: headline ×3 a hit, lead ×1.5√hits, rest of the body √hits" in with_weights
 
 
 def test_explain_a_photo_without_evidence(tagger):
