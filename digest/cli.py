@@ -196,7 +196,7 @@ def explain_command(obj: Context, target: str) -> None:
             raise click.ClickException(str(exc)) from exc
         articles = [a for a in pipeline.process(text).articles]
     for a in articles:
-        click.echo(explain.explain(a, pipeline.tagger.tag(a)))
+        click.echo(explain.explain(a, pipeline.tagger.tag(a), pipeline.tagger.taxonomy))
         click.echo()
 
 
