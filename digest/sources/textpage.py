@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from digest.models import Article, SkippedBlock
+from digest.sources.lineshape import Line, group_lines, indent_width, relocate_intruders
 
 # Role words in datelines and bylines, longest first so 本报记者 wins over 记者; each also in
 # Traditional characters, which some PDF-to-text dumps and reposts use.
@@ -48,6 +49,8 @@ class _Block:
     lines: list[str]
     kind: str = "text"
     column_width: float = 0.0  # the width of a full line in this part of the page
+    headline: bool | None = None  # what the lines' shape says, when it says anything
+    after_blank: bool = True  # a blank line (perhaps only a column break) came before it
 
     @property
     def text(self) -> str:
@@ -90,10 +93,11 @@ def normalise_spacing(text: str) -> str:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join wrapped lines: no space between Chinese, one space between two Latin words."""
+    """Join wrapped lines: no space between Chinese or digits (`1` + `1月` is 11月), one space between
+    two Latin words."""
     out = ""
     for line in (ln.strip() for ln in lines):
-        if out and line and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+        if out and line and out[-1].isascii() and out[-1].isalpha() and line[0].isascii() and line[0].isalpha():
             out += " "
         out += line
     return out
@@ -131,51 +135,49 @@ def _is_byline(line: str) -> bool:
     return len(rest) <= 40 and "。" not in rest and bool(names_in_credit(rest))
 
 
-def _lines_to_blocks(text: str) -> list[_Block]:
-    """Group lines into blocks; a dateline or byline always starts a block of its own."""
-    blocks: list[_Block] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            blocks.append(_Block(current.copy()))
-            current.clear()
-
-    previous_was_byline = False
+def _page_lines(text: str) -> list[Line]:
+    """Non-blank lines, each marked as text, dateline or byline, with the blank line before it."""
+    lines: list[Line] = []
+    blank = False
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
-            flush()
-            previous_was_byline = False
+            blank = True
             continue
+        indent = indent_width(raw)
         # A photo credit often shares the caption's last line: `一抹亮色。 ■ 本报记者 朱玉东`.
         head, mark, tail = line.partition("■")
         if mark and head.strip() and _is_byline(mark + tail):
-            current.append(head.strip())
-            line = mark + tail
-        if _is_byline(line):
-            adjacent = not current and previous_was_byline
-            flush()
-            previous_was_byline = True
-            # `■ 本报记者 X` / `本报通讯员 Y` on consecutive lines are one byline; after a blank line
-            # a byline is another article's (a photo credit, then the next feature's byline).
-            if adjacent and blocks and blocks[-1].kind == "byline":
-                blocks[-1].lines.append(line)
-            else:
-                blocks.append(_Block([line], "byline"))
-            continue
-        previous_was_byline = False
-        if _opens_dateline(_collapse_roles(line)):
-            flush()
-        elif blocks and blocks[-1].kind == "byline" and not current:
-            pass  # a byline block is never continued by text
-        current.append(line)
-    flush()
+            lines.append(Line(head.strip(), "text", blank, indent))
+            blank, indent, line = False, 0.0, mark + tail
+        kind = "byline" if _is_byline(line) else "dateline" if _opens_dateline(line) else "text"
+        lines.append(Line(line, kind, blank, indent))
+        blank = False
+    return lines
+
+
+def _lines_to_blocks(text: str) -> list[_Block]:
+    """Group lines into blocks at blank lines and where the lines' shape ends a unit (see
+    lineshape); a dateline or byline always starts a block of its own."""
+    blocks: list[_Block] = []
+    for group in group_lines(relocate_intruders(_page_lines(text))):
+        first = group.lines[0]
+        texts = [ln.text for ln in group.lines]
+        # `■ 本报记者 X` / `本报通讯员 Y` on consecutive lines are one byline; after a blank line
+        # a byline is another article's (a photo credit, then the next feature's byline).
+        if first.kind == "byline" and not first.blank_before and blocks and blocks[-1].kind == "byline":
+            blocks[-1].lines += texts
+        elif first.kind == "byline":
+            blocks.append(_Block(texts, "byline"))
+        else:
+            blocks.append(_Block(texts, headline=group.headline, after_blank=first.blank_before or not blocks))
     return blocks
 
 
 def _headline_like(block: _Block) -> bool:
     """Short, no full stop, not ending mid-clause: what a headline, kicker or subtitle looks like."""
+    if block.headline is not None:
+        return block.headline
     text = block.text
     if len(block.lines) >= 2 and block.column_width and _width(block.lines[0]) >= 0.85 * block.column_width:
         return False  # full-width lines: body text cut by a column end, not a headline
@@ -235,10 +237,11 @@ def _measure_columns(blocks: list[_Block]) -> list[_Block]:
 def _mend_column_breaks(blocks: list[_Block]) -> list[_Block]:
     mended: list[_Block] = []
     for block in blocks:
-        if mended and mended[-1].kind == "text" and _continues(mended[-1], block):
+        if mended and mended[-1].kind == "text" and block.after_blank and _continues(mended[-1], block):
             mended[-1].lines.extend(block.lines)
+            mended[-1].headline = None
         else:
-            mended.append(_Block(list(block.lines), block.kind, block.column_width))
+            mended.append(_Block(list(block.lines), block.kind, block.column_width, block.headline, block.after_blank))
     return mended
 
 

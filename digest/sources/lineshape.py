@@ -1,0 +1,301 @@
+"""Where units start in page text that has no blank lines to say so, read from line widths.
+
+`pdftotext -raw` and other tools leave no blank line between paragraphs, headlines and articles;
+lines are 11 to 36 characters wide, and a page mixes widths (body columns, captions, banners).
+What still shows a unit's end is the shape of its lines, measured against the page's own widths:
+
+- in a column every line of a paragraph is full except its last, so a line markedly shorter than
+  the lines around it ends something: a paragraph if it ends a sentence, a headline if it ends
+  with no punctuation at all (a body line is never cut short mid-sentence);
+- a headline wrapped over several lines narrows or keeps its width, and never ends in a comma
+  before the paragraph goes on;
+- text between the last full stop and a dateline (`本报讯（…）`), byline or the end of the page,
+  with no sentence in it, is a headline whatever its width;
+- a short headline line between two full lines of one sentence was drawn beside that column:
+  it is moved out to the article boundary nearest it.
+
+"Full" is relative to the column around each line (the median width of its neighbours) or to
+the line after it (a caption or another column keeps a width of its own), never to a fixed
+number of characters.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass
+
+_SENTENCE_END = "。！？!?…"
+_CLOSERS = "”’」』）)"
+_CLAUSE_END = "，、；：,;:“‘（(《「『"
+_DECORATION = frozenset(("So", "Sk", "Mn", "Me", "Cf", "Cs", "Co"))
+_HEADLINE_MAX = 48  # characters: the longest kicker + title + subtitle group seen is well under it
+_WINDOW = 5  # lines each side whose widths say how wide the column around a line is
+_SPACE_NEAR_CJK = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000]+|[ \t\u3000]+(?=[^\x00-\x7f])")
+
+
+@dataclass
+class Line:
+    """One non-blank line of page text and what is known of it before shape is read."""
+
+    text: str  # stripped
+    kind: str = "text"  # text | dateline | byline
+    blank_before: bool = False
+    indent: float = 0.0  # leading spaces, in character widths
+
+    @property
+    def width(self) -> float:
+        return self.indent + text_width(_SPACE_NEAR_CJK.sub("", self.text))
+
+
+def text_width(text: str) -> float:
+    """Width in Chinese characters: Latin letters and digits are half as wide."""
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def indent_width(raw: str) -> float:
+    stripped = raw.lstrip()
+    return text_width(raw[: len(raw) - len(stripped)].replace("\t", "    ").replace("\u3000", "ww"))
+
+
+def last_char(text: str) -> str:
+    for ch in reversed(text):
+        if unicodedata.category(ch) not in _DECORATION and not ch.isspace():
+            return ch
+    return ""
+
+
+def ends_sentence(text: str) -> bool:
+    text = text.rstrip()
+    end = last_char(text)
+    if end in _SENTENCE_END:
+        return True
+    stripped = text.rstrip(_CLOSERS + " ")
+    return end in _CLOSERS and bool(stripped) and last_char(stripped) in _SENTENCE_END
+
+
+def ends_clause(text: str) -> bool:
+    return last_char(text) in _CLAUSE_END
+
+
+def balanced(text: str) -> bool:
+    return all(text.count(a) == text.count(b) for a, b in ("“”", "‘’", "（）", "()", "《》", "「」", "『』"))
+
+
+def headline_text(text: str) -> bool:
+    """Could be a headline's text: no sentence in it, not ending mid-clause, no quote or bracket
+    left open, not too long."""
+    return (
+        bool(text)
+        and balanced(text)
+        and len(text) <= _HEADLINE_MAX
+        and not re.search("[。！？!?]", text)
+        and not ends_clause(text)
+        and not ends_sentence(text)
+    )
+
+
+def titled(text: str) -> bool:
+    """Headline text that reads as a title: a pause (，、；) inside only in a kicker leading into
+    its title with a dash (`城乡公交一体化再提速，市交通运输局——`)."""
+    return headline_text(text) and (not re.search("[，、；]", text) or text.endswith("——"))
+
+
+class _Widths:
+    """The column width around each line and how much a full line may fall short of it."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+        self.width = [ln.width for ln in lines]
+        text = [i for i, ln in enumerate(lines) if ln.kind != "byline"]
+        self.column = [0.0] * len(lines)
+        for pos, i in enumerate(text):
+            near = [self.width[j] for j in text[max(0, pos - _WINDOW): pos + _WINDOW + 1]]
+            self.column[i] = statistics.median_high(near)
+        self.slack = 0.0
+        self.indent = 0.0
+        # How much a line that is surely full (body, not ending its paragraph) falls
+        # short of its column on this page: hanging punctuation, digits, letter spacing, a
+        # hand-wrapped page. A line must fall shorter than that to count as short.
+        inner = [i for i in text[:-1] if self.column[i] and lines[i + 1].kind == "text"
+                 and not lines[i + 1].blank_before and not self._opens(i)]
+        slack = sorted((self.column[i] - self.width[i]) / self.column[i] for i in inner
+                       if re.search("[，、；]", lines[i].text) and not ends_sentence(lines[i].text))
+        self.slack = max(0.0, slack[int(0.8 * (len(slack) - 1))]) if len(slack) >= 5 else 0.0
+        # Paragraphs indented by two characters lose the indent to most tools, so a paragraph's
+        # first line is that much shorter than the rest: measured on first lines that are surely
+        # body (a clause inside), never assumed.
+        firsts = sorted(
+            self.column[i] - self.width[i] for i in text[1:-1]
+            if self.column[i] and re.search("[，、；]", lines[i].text) and not ends_sentence(lines[i].text)
+            and lines[i + 1].kind == "text" and not lines[i + 1].blank_before
+            and (self._opens(i) and not lines[i].blank_before or lines[i].blank_before and ends_sentence(
+                lines[i - 1].text))
+        )
+        if len(firsts) >= 5 and statistics.median(firsts) >= 1:
+            self.indent = statistics.median(firsts)
+
+    def _opens(self, i: int) -> bool:
+        """Line i opens a paragraph by its place: after a blank line, a byline or a short line
+        ending a sentence, or as a dateline."""
+        line = self.lines[i]
+        if i == 0 or line.blank_before or line.kind == "dateline" or self.lines[i - 1].kind == "byline":
+            return True
+        prev = i - 1
+        return ends_sentence(self.lines[prev].text) and self.width[prev] < self.column[prev] - self.tolerance(prev)
+
+    def tolerance(self, i: int) -> float:
+        # At least a character and a half: a hanging mark, or three digits that count half each.
+        return max(1.5, self.slack * self.column[i] + 0.5)
+
+    def same(self, i: int, j: int) -> bool:
+        return abs(self.width[i] - self.width[j]) <= max(self.tolerance(i), self.tolerance(j))
+
+    def follows_on(self, i: int) -> bool:
+        """Line i+1 goes on in line i's column: same width, no blank line, not a new unit."""
+        nxt = i + 1
+        return nxt < len(self.lines) and self.lines[nxt].kind == "text" and not self.lines[nxt].blank_before and (
+            self.same(i, nxt))
+
+    def full(self, i: int) -> bool:
+        indent = self.indent if self._opens(i) else 0.0
+        return self.width[i] >= self.column[i] - self.tolerance(i) - indent or self.follows_on(i)
+
+    def wide(self, i: int) -> bool:
+        return self.width[i] > self.column[i] + 2 * self.tolerance(i)
+
+
+def _text_line(lines: list[Line], i: int) -> bool:
+    return 0 <= i < len(lines) and lines[i].kind != "byline"
+
+
+def relocate_intruders(lines: list[Line]) -> list[Line]:
+    """Move a short headline line found between two full lines of one sentence (a neighbouring
+    column's headline, interleaved by the tool) to the nearest article boundary: before the
+    paragraph if it opens with a dateline, else after it."""
+    lines = list(lines)
+    for _ in range(len(lines)):
+        shape = _Widths(lines)
+        found = next((j for j in range(1, len(lines) - 1) if _intruder(lines, shape, j)), None)
+        if found is None:
+            return lines
+        line = lines.pop(found)
+        shape = _Widths(lines)
+
+        def paragraph_end(m: int) -> bool:
+            return ends_sentence(lines[m].text) and not shape.full(m)
+
+        start = found - 1
+        while start > 0 and lines[start].kind == "text" and not lines[start].blank_before and not (
+                paragraph_end(start - 1)):
+            start -= 1
+        if lines[start].kind == "dateline":
+            line.blank_before, lines[start].blank_before = lines[start].blank_before, False
+            lines.insert(start, line)
+            continue
+        end = found
+        while not paragraph_end(end) and end + 1 < len(lines) and lines[end + 1].kind == "text" and (
+                not lines[end + 1].blank_before):
+            end += 1
+        lines.insert(end + 1, line)
+    return lines
+
+
+def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
+    before, line, after = lines[j - 1], lines[j], lines[j + 1]
+    if line.kind != "text" or before.kind == "byline" or after.kind != "text" or line.blank_before or (
+            after.blank_before):
+        return False
+    if not headline_text(line.text) or line.text.endswith("——") or headline_text(after.text):
+        return False
+    tol = shape.tolerance(j)
+    return (
+        shape.width[j] < shape.column[j] - tol
+        and abs(shape.width[j - 1] - shape.column[j]) <= tol
+        and not ends_sentence(before.text)
+        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol or ends_sentence(after.text))
+    )
+
+
+@dataclass
+class Group:
+    """Consecutive lines that form one unit; headline is True when their shape says so, None
+    when only a blank line ended them (a column break or a real end: the splitter weighs it)."""
+
+    lines: list[Line]
+    headline: bool | None = None
+
+
+def group_lines(lines: list[Line]) -> list[Group]:
+    """Cut lines into units where their shape says one ends; bylines and datelines stand alone
+    as before (the caller knows what to do with them)."""
+    shape = _Widths(lines)
+    groups: list[Group] = []
+    starts: list[bool] = []
+    for i, line in enumerate(lines):
+        starts.append(i == 0 or _starts_unit(lines, shape, i, starts[i - 1]))
+        if starts[-1]:
+            groups.append(Group([line]))
+        else:
+            groups[-1].lines.append(line)
+    out: list[Group] = []
+    index = 0
+    for g in groups:
+        first, last = index, index + len(g.lines) - 1
+        index += len(g.lines)
+        out += _split_tail(lines, shape, g, first, last)
+    return out
+
+
+def _starts_unit(lines: list[Line], shape: _Widths, i: int, prev_starts: bool) -> bool:
+    line, prev = lines[i], lines[i - 1]
+    if line.blank_before or line.kind != "text" or prev.kind == "byline":
+        return True
+    p = i - 1
+    if ends_sentence(prev.text):
+        # A short line ending a sentence ends its paragraph; after any full stop a short line
+        # with no punctuation (or one wider than the column) is a headline, not body.
+        return not shape.full(p) or (headline_text(line.text) and (not shape.full(i) or shape.wide(i)))
+    if ends_clause(prev.text):
+        return False
+    if shape.full(p) and not (shape.wide(p) and prev_starts and headline_text(prev.text)):
+        return False  # a full line mid-sentence goes on; a line wider than the column alone is a banner
+    # prev is short (or a lone wide line) with no punctuation at its end: a headline line, unless
+    # a pause inside it shows a sentence (a paragraph's first line, shortened by its indent).
+    if not titled(prev.text):
+        return False
+    # The next line goes on with it only as the same headline wrapped: no wider, no dash between.
+    wrapped = (
+        headline_text(line.text)
+        and shape.width[i] <= shape.width[p] + 0.5
+        and not prev.text.endswith("——")
+        and not line.text.startswith("——")
+        and not shape.follows_on(i)
+    )
+    return not wrapped
+
+
+def _split_tail(lines: list[Line], shape: _Widths, group: Group, first: int, last: int) -> list[Group]:
+    """Decide whether a group is a headline; a group that runs into a dateline, a byline or the
+    page end with words after its last full stop and no sentence among them ends in a headline."""
+    nxt = last + 1
+    forced = nxt >= len(lines) or lines[nxt].kind != "text" or lines[nxt].blank_before
+    blank_end = nxt < len(lines) and lines[nxt].blank_before
+    text = "".join(ln.text for ln in group.lines)
+    if group.lines[0].kind != "text":
+        return [group]
+    if headline_text(text):
+        short_end = not shape.full(last) or shape.wide(last)
+        if not blank_end and (forced or short_end and titled(text)):
+            group.headline = True
+        return [group]
+    if not forced or blank_end or nxt >= len(lines) and len(group.lines) < 2:
+        return [group]
+    ends = [k for k in range(len(group.lines) - 1) if ends_sentence(group.lines[k].text)]
+    if not ends:
+        return [group]
+    tail = group.lines[ends[-1] + 1:]
+    if headline_text("".join(ln.text for ln in tail)):
+        return [Group(group.lines[: ends[-1] + 1]), Group(tail, True)]
+    return [group]
