@@ -381,6 +381,8 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
     pasted twice into one file) is kept once, the repeat reported as skipped.
     """
     units = _mend_column_breaks(_measure_columns(_lines_to_blocks(_collapse_roles(text))))
+    if _headlines_first(units):
+        units = _headlines_last(units)
     articles: list[Article] = []
     skipped: list[SkippedBlock] = []
     draft = _Draft()
@@ -424,6 +426,106 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
             _start_paragraph(draft, unit)
     close()
     return _drop_repeats(articles, skipped), skipped
+
+
+def _is_head(unit: _Block) -> bool:
+    return unit.kind == "text" and not _opens_dateline(unit.text) and _headline_like(unit)
+
+
+def _headlines_first(units: list[_Block]) -> bool:
+    """Whether this page prints headlines before their bodies, as reading-order tools and other
+    papers do. Only the page's ends and its datelines tell: headlines after bodies leave a
+    headline last on the page and let a dateline open the page or follow a body directly;
+    headlines first leave a body last and put a headline first."""
+    if not any(_is_head(u) for u in units):
+        return False
+    first = last = 0
+    end = len(units) - 1
+    while end >= 0 and units[end].kind == "byline":
+        end -= 1
+    if end >= 0 and _is_head(units[end]):
+        last += 2
+    elif end == len(units) - 1:
+        first += 2
+    start = 0
+    while start < len(units) and units[start].kind == "byline":
+        start += 1
+    if start < len(units) and _is_head(units[start]):
+        first += 2
+    for i, unit in enumerate(units):
+        if unit.kind == "text" and _opens_dateline(unit.text):
+            before = units[i - 1] if i else None
+            if before is None or before.kind == "text" and not _is_head(before):
+                last += 1
+    return first > last
+
+
+def _measure(unit: _Block) -> float | None:
+    """The width a paragraph was set in, when it has lines enough to show it."""
+    return max(map(_width, unit.lines)) if len(unit.lines) >= 2 else None
+
+
+def _caption_start(body: list[_Block]) -> int | None:
+    """Where a photo's caption begins among paragraphs that run on from a story: at the last
+    change of column width (a caption is set to its photo's width), never at the story's dateline."""
+    known = [(i, m) for i, u in enumerate(body) if (m := _measure(u)) is not None]
+    if len(known) < 2:
+        return None
+    tail = known[-1][1]
+    for (i, m), (j, _) in zip(reversed(known[:-1]), reversed(known[1:])):
+        if abs(m - tail) > 1.5:
+            start = i + 1
+            while start < j and _measure(body[start]) is None and start > 0:
+                start += 1
+            return max(start, 1)
+    return None
+
+
+def _headlines_last(units: list[_Block]) -> list[_Block]:
+    """Put each headline after its body, the order the rest of the splitter reads: a headline
+    opens an article; a byline before the body is the article's; a credit after a body that
+    already has its reporters closes a photo caption (the paragraphs set at another width, or
+    else the last one) unless another headline follows it, then it is that feature's byline."""
+    out: list[_Block] = []
+    heads: list[_Block] = []
+    top: list[_Block] = []
+    body: list[_Block] = []
+
+    def flush(end: list[_Block] | None = None) -> None:
+        out.extend([*top, *body, *heads, *(end or [])])
+        heads.clear()
+        top.clear()
+        body.clear()
+
+    for i, unit in enumerate(units):
+        following = units[i + 1] if i + 1 < len(units) else None
+        if _is_head(unit):
+            if body:
+                flush()
+            heads.append(unit)
+        elif unit.kind == "byline":
+            credited = bool(top) or any(_opens_dateline(b.text) for b in body)
+            if not body:
+                top.append(unit)
+            elif not credited:
+                flush([unit])
+            else:
+                cut = _caption_start(body)
+                if cut is None and following is not None and _is_head(following):
+                    flush()
+                    top.append(unit)
+                    continue
+                cut = len(body) - 1 if cut is None else cut
+                caption = body[cut:]
+                del body[cut:]
+                flush()
+                out.extend([*caption, unit])
+        else:
+            if _opens_dateline(unit.text) and body:
+                flush()
+            body.append(unit)
+    flush()
+    return out
 
 
 def _ends_body(following: _Block | None) -> bool:
