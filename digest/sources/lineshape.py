@@ -98,8 +98,8 @@ def headline_text(text: str) -> bool:
 
 def titled(text: str) -> bool:
     """Headline text that reads as a title: a pause (，、；) inside only in a kicker leading into
-    its title with a dash (`城乡公交一体化再提速，市交通运输局——`)."""
-    return headline_text(text) and (not re.search("[，、；]", text) or text.endswith("——"))
+    its title with a dash (`城乡公交一体化再提速，市交通运输局——`) or a subtitle after one."""
+    return headline_text(text) and (not re.search("[，、；]", text) or text.endswith("——") or text.startswith("——"))
 
 
 class _Widths:
@@ -152,18 +152,23 @@ class _Widths:
     def same(self, i: int, j: int) -> bool:
         return abs(self.width[i] - self.width[j]) <= max(self.tolerance(i), self.tolerance(j))
 
-    def follows_on(self, i: int) -> bool:
-        """Line i+1 goes on in line i's column: same width, no blank line, not a new unit."""
+    def _joined(self, i: int) -> bool:
+        """Lines i and i+1 are alike in width with no unit between them."""
         nxt = i + 1
-        return nxt < len(self.lines) and self.lines[nxt].kind == "text" and not self.lines[nxt].blank_before and (
-            self.same(i, nxt))
+        return 0 <= i and nxt < len(self.lines) and self.lines[nxt].kind == "text" and (
+            not self.lines[nxt].blank_before) and self.same(i, nxt)
+
+    def follows_on(self, i: int) -> bool:
+        """Line i is in a run of three or more lines of one width (a column of its own, such as a
+        caption's), going on into the next line; two alike lines may be a wrapped headline."""
+        return self._joined(i) and (self._joined(i + 1) or self._joined(i - 1))
 
     def full(self, i: int) -> bool:
         indent = self.indent if self._opens(i) else 0.0
         return self.width[i] >= self.column[i] - self.tolerance(i) - indent or self.follows_on(i)
 
     def wide(self, i: int) -> bool:
-        return self.width[i] > self.column[i] + 2 * self.tolerance(i)
+        return self.width[i] > self.column[i] + self.tolerance(i)
 
 
 def _text_line(lines: list[Line], i: int) -> bool:
@@ -259,8 +264,13 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, prev_starts: bool) -
         return not shape.full(p) or (headline_text(line.text) and (not shape.full(i) or shape.wide(i)))
     if ends_clause(prev.text):
         return False
-    if shape.full(p) and not (shape.wide(p) and prev_starts and headline_text(prev.text)):
-        return False  # a full line mid-sentence goes on; a line wider than the column alone is a banner
+    if prev_starts and prev.text.endswith("——") and titled(prev.text) and headline_text(line.text):
+        return True  # a kicker leading into its title: `城乡公交一体化再提速，市交通运输局——`
+    # A full line mid-sentence goes on; but a line wider than its column, opening a unit, is a
+    # headline set wider than the body, and a `——` line after a headline is its subtitle.
+    if shape.full(p) and not (prev_starts and headline_text(prev.text) and (
+            shape.wide(p) or prev.text.startswith("——"))):
+        return False
     # prev is short (or a lone wide line) with no punctuation at its end: a headline line, unless
     # a pause inside it shows a sentence (a paragraph's first line, shortened by its indent).
     if not titled(prev.text):
@@ -268,7 +278,7 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, prev_starts: bool) -
     # The next line goes on with it only as the same headline wrapped: no wider, no dash between.
     wrapped = (
         headline_text(line.text)
-        and shape.width[i] <= shape.width[p] + 0.5
+        and shape.width[i] <= shape.width[p]
         and not prev.text.endswith("——")
         and not line.text.startswith("——")
         and not shape.follows_on(i)
