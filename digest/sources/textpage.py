@@ -25,8 +25,9 @@ _ROLES = (
     "本报通讯员", "本報通訊員", "本报记者", "本報記者", "特约记者", "特約記者", "见习记者", "見習記者",
     "实习记者", "實習記者", "通讯员", "通訊員", "实习生", "實習生", "记者", "記者", "摄影", "攝影", "摄", "攝",
 )
-# PDF tools space out the characters of bylines: `本 报 记 者`.
-_SPACED_ROLE = re.compile("|".join(r"\s*".join(role) for role in _ROLES))
+# PDF tools space out the characters of bylines: `本 报 记 者` (within a line: `记` ending one line
+# and `者` opening the next are two lines of body text).
+_SPACED_ROLE = re.compile("|".join(r"[ \t\u3000]*".join(role) for role in _ROLES))
 _DATELINE = re.compile(r"^本[报報][讯訊]\s*[（(]([^）)]{0,60})[）)]\s*")
 _DATELINE_BARE = re.compile(r"^本[报報][讯訊]\s*")
 _BYLINE_START = re.compile(r"^■|^(本[报報][记記]者|本[报報]通[讯訊][员員])\s*[\u4e00-\u9fff]")
