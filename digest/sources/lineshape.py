@@ -266,6 +266,8 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, prev_starts: bool) -
         return False
     if prev_starts and prev.text.endswith("——") and titled(prev.text) and headline_text(line.text):
         return True  # a kicker leading into its title: `城乡公交一体化再提速，市交通运输局——`
+    if shape.wide(i) and not shape.follows_on(i) and titled(line.text) and headline_text(prev.text):
+        return True  # a line wider than the column goes on no column line: a banner headline
     # A full line mid-sentence goes on; but a line wider than its column, opening a unit, is a
     # headline set wider than the body, and a `——` line after a headline is its subtitle.
     if shape.full(p) and not (prev_starts and headline_text(prev.text) and (
