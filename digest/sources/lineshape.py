@@ -212,7 +212,7 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
     if line.kind != "text" or before.kind == "byline" or after.kind != "text" or line.blank_before or (
             after.blank_before):
         return False
-    if not headline_text(line.text) or line.text.endswith("——") or headline_text(after.text):
+    if not titled(line.text) or line.text.endswith("——"):
         return False
     tol = shape.tolerance(j)
     return (
