@@ -239,7 +239,7 @@ def group_lines(lines: list[Line]) -> list[Group]:
     groups: list[Group] = []
     starts: list[bool] = []
     for i, line in enumerate(lines):
-        starts.append(i == 0 or _starts_unit(lines, shape, i, starts[i - 1]))
+        starts.append(i == 0 or _starts_unit(lines, shape, i, groups[-1].lines))
         if starts[-1]:
             groups.append(Group([line]))
         else:
@@ -253,8 +253,10 @@ def group_lines(lines: list[Line]) -> list[Group]:
     return out
 
 
-def _starts_unit(lines: list[Line], shape: _Widths, i: int, prev_starts: bool) -> bool:
+def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -> bool:
+    """Whether line i starts a unit, given the lines of the unit it would go on (ending at i-1)."""
     line, prev = lines[i], lines[i - 1]
+    prev_starts = len(group) == 1
     if line.blank_before or line.kind != "text" or prev.kind == "byline":
         return True
     p = i - 1
@@ -275,7 +277,7 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, prev_starts: bool) -
         return False
     # prev is short (or a lone wide line) with no punctuation at its end: a headline line, unless
     # a pause inside it shows a sentence (a paragraph's first line, shortened by its indent).
-    if not titled(prev.text):
+    if not titled("".join(ln.text for ln in group)):
         return False
     # The next line goes on with it only as the same headline wrapped: no wider, no dash between.
     wrapped = (
