@@ -243,7 +243,7 @@ def _interleave(lines: list[_Line], order: list[Story], shape: Shape, rng: rando
         if not heads or moved >= 2:
             continue
         h = heads[0] if shape.headlines == "first" else heads[-1]
-        if _width(lines[h].text) > shape.width - 3:
+        if _width(lines[h].text) > 0.75 * shape.width:  # markedly short, or it is no headline line
             continue
         neighbour = story - 1 if shape.headlines == "first" else story + 1
         body = [i for i, ln in enumerate(lines) if ln.story == neighbour and ln.role == "body"]

@@ -177,25 +177,30 @@ def _text_line(lines: list[Line], i: int) -> bool:
 
 def relocate_intruders(lines: list[Line]) -> list[Line]:
     """Move a short headline line found between two full lines of one sentence (a neighbouring
-    column's headline, interleaved by the tool) to the nearest article boundary: before the
-    paragraph if it opens with a dateline, else after it."""
+    column's headline, interleaved by the tool) to the article boundary it came from: with
+    headlines first it opens the next article, so it goes after the paragraph it interrupts;
+    with headlines last it closes the article before, so it goes before that paragraph."""
     lines = list(lines)
+    first: bool | None = None
     for _ in range(len(lines)):
         shape = _Widths(lines)
         found = next((j for j in range(1, len(lines) - 1) if _intruder(lines, shape, j)), None)
         if found is None:
-            return lines
+            break
+        first = _headlines_first(lines) if first is None else first
         line = lines.pop(found)
         shape = _Widths(lines)
 
         def paragraph_end(m: int) -> bool:
-            return ends_sentence(lines[m].text) and not shape.full(m)
+            nxt = lines[m + 1] if m + 1 < len(lines) else None
+            return ends_sentence(lines[m].text) and (not shape.full(m) or nxt is None or nxt.kind != "text" or (
+                titled(nxt.text) and not shape.full(m + 1)))
 
-        start = found - 1
-        while start > 0 and lines[start].kind == "text" and not lines[start].blank_before and not (
-                paragraph_end(start - 1)):
-            start -= 1
-        if lines[start].kind == "dateline":
+        if not first:
+            start = found - 1
+            while start > 0 and lines[start].kind == "text" and not lines[start].blank_before and not (
+                    paragraph_end(start - 1)):
+                start -= 1
             line.blank_before, lines[start].blank_before = lines[start].blank_before, False
             lines.insert(start, line)
             continue
@@ -207,6 +212,17 @@ def relocate_intruders(lines: list[Line]) -> list[Line]:
     return lines
 
 
+def _headlines_first(lines: list[Line]) -> bool:
+    """A first guess at the page's order from its ends (the splitter decides on whole units
+    later): a page that ends on body text, or starts with a headline, prints headlines first."""
+    text = [ln for ln in lines if ln.kind != "byline"]
+    if not text:
+        return False
+    if lines[-1].kind != "byline":
+        return not titled(text[-1].text)
+    return titled(text[0].text)
+
+
 def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
     before, line, after = lines[j - 1], lines[j], lines[j + 1]
     if line.kind != "text" or before.kind == "byline" or after.kind != "text" or line.blank_before or (
@@ -216,7 +232,7 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
         return False
     tol = shape.tolerance(j)
     return (
-        shape.width[j] < shape.column[j] - tol
+        shape.width[j] < shape.column[j] - 2 * tol  # markedly short: not a line shortened by kinsoku
         and abs(shape.width[j - 1] - shape.column[j]) <= tol
         and not ends_sentence(before.text)
         and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol or ends_sentence(after.text))
