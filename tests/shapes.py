@@ -129,6 +129,10 @@ def wrap(text: str, width: float, kinsoku: bool = False) -> list[str]:
         used += _char_width(ch)
     if current:
         lines.append(current)
+    for i in range(1, len(lines)):  # a dash or an ellipsis is one mark: never cut in two
+        if lines[i][:1] in "—…" and lines[i - 1][-1:] == lines[i][0] and len(lines[i - 1]) > 1:
+            lines[i] = lines[i - 1][-1] + lines[i]
+            lines[i - 1] = lines[i - 1][:-1]
     if kinsoku:
         for i in range(1, len(lines)):
             while lines[i] and lines[i][0] in _CLOSING and len(lines[i - 1]) > 1:
@@ -243,14 +247,14 @@ def _interleave(lines: list[_Line], order: list[Story], shape: Shape, rng: rando
         if not heads or moved >= 2:
             continue
         h = heads[0] if shape.headlines == "first" else heads[-1]
-        if _width(lines[h].text) > 0.75 * shape.width:  # markedly short, or it is no headline line
-            continue
         neighbour = story - 1 if shape.headlines == "first" else story + 1
         body = [i for i, ln in enumerate(lines) if ln.story == neighbour and ln.role == "body"]
         if not body:
             continue
         para = lines[body[-1]].paragraph if shape.headlines == "first" else lines[body[0]].paragraph
         span = [i for i in body if lines[i].paragraph == para]
+        if _width(lines[h].text) > 0.75 * max(_width(lines[i].text) for i in span):
+            continue  # only a markedly short line can be told from the column it lands in
         # Between two lines of one sentence: the line before ends mid-sentence.
         spots = [i for i in span[1:-1] if lines[i - 1].text[-1] not in _SENTENCE_END + "”"]
         if not spots:
