@@ -247,6 +247,8 @@ def _interleave(lines: list[_Line], order: list[Story], shape: Shape, rng: rando
         if not heads or moved >= 2:
             continue
         h = heads[0] if shape.headlines == "first" else heads[-1]
+        if lines[h].text not in (order[story].kicker, order[story].title, order[story].subtitle):
+            continue  # a headline part set on one line, not a piece of a wrapped one
         neighbour = story - 1 if shape.headlines == "first" else story + 1
         body = [i for i, ln in enumerate(lines) if ln.story == neighbour and ln.role == "body"]
         if not body:
