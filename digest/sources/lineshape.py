@@ -163,6 +163,13 @@ class _Widths:
         caption's), going on into the next line; two alike lines may be a wrapped headline."""
         return self._joined(i) and (self._joined(i + 1) or self._joined(i - 1))
 
+    def jump(self, p: int, i: int) -> bool:
+        """Line i starts a run of lines markedly wider or narrower than line p, more than a
+        dropped paragraph indent explains: another column (a caption, another story)."""
+        gap = self.width[i] - self.width[p]
+        tol = max(self.tolerance(p), self.tolerance(i))
+        return self._joined(i) and abs(gap) > 2 * tol and (gap < 0 or gap > self.indent + tol)
+
     def full(self, i: int) -> bool:
         indent = self.indent if self._opens(i) else 0.0
         return self.width[i] >= self.column[i] - self.tolerance(i) - indent or self.follows_on(i)
@@ -281,13 +288,15 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
         # with no punctuation (or one wider than the column) is a headline, not body, and a run
         # of another width is another column (a caption beside the story).
         return not shape.full(p) or (headline_text(line.text) and (not shape.full(i) or shape.wide(i))) or (
-            shape._joined(i) and not shape.same(p, i) and not shape.same(p, i + 1))
+            shape.jump(p, i))
     if ends_clause(prev.text):
         return False
     if prev_starts and prev.text.endswith("——") and titled(prev.text) and headline_text(line.text):
         return True  # a kicker leading into its title: `城乡公交一体化再提速，市交通运输局——`
     if shape.wide(i) and not shape.follows_on(i) and titled(line.text) and headline_text(prev.text):
         return True  # a line wider than the column goes on no column line: a banner headline
+    if prev_starts and titled(prev.text) and shape.jump(p, i):
+        return True  # a title line, then a run of lines of another width: a column of its own
     # A full line mid-sentence goes on; but a line wider than its column, opening a unit, is a
     # headline set wider than the body, and a `——` line after a headline is its subtitle.
     if shape.full(p) and not (prev_starts and headline_text(prev.text) and (
@@ -312,7 +321,8 @@ def _split_tail(lines: list[Line], shape: _Widths, group: Group, first: int, las
     """Decide whether a group is a headline; a group that runs into a dateline, a byline or the
     page end with words after its last full stop and no sentence among them ends in a headline."""
     nxt = last + 1
-    forced = nxt >= len(lines) or lines[nxt].kind != "text" or lines[nxt].blank_before
+    forced = nxt >= len(lines) or lines[nxt].kind != "text" or lines[nxt].blank_before or (
+        shape.jump(last, nxt))
     blank_end = nxt < len(lines) and lines[nxt].blank_before
     text = "".join(ln.text for ln in group.lines)
     if group.lines[0].kind != "text":
