@@ -153,9 +153,10 @@ class _Widths:
         return abs(self.width[i] - self.width[j]) <= max(self.tolerance(i), self.tolerance(j))
 
     def _joined(self, i: int) -> bool:
-        """Lines i and i+1 are alike in width with no unit between them."""
+        """Lines i and i+1 are alike in width with no unit between them, and line i runs on."""
         nxt = i + 1
-        return 0 <= i and nxt < len(self.lines) and self.lines[nxt].kind == "text" and (
+        return 0 <= i and nxt < len(self.lines) and self.lines[nxt].kind == "text" and not ends_sentence(
+            self.lines[i].text) and (
             not self.lines[nxt].blank_before) and self.same(i, nxt)
 
     def follows_on(self, i: int) -> bool:
