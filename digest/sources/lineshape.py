@@ -238,12 +238,13 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
         return False
     if not titled(line.text) or line.text.endswith("——"):
         return False
-    tol = shape.tolerance(j)
+    tol = max(shape.tolerance(j - 1), shape.tolerance(j + 1))
     return (
-        shape.width[j] < shape.column[j] - 2 * tol  # markedly short: not a line shortened by kinsoku
-        and abs(shape.width[j - 1] - shape.column[j]) <= tol
+        shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku
+        and shape.full(j - 1)
         and not ends_sentence(before.text)
-        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol or ends_sentence(after.text))
+        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol or ends_sentence(after.text)
+             and shape.width[j + 1] <= shape.width[j - 1] + tol)
     )
 
 
