@@ -224,10 +224,11 @@ def layout(stories: list[Story], shape: Shape) -> tuple[str, list[Story]]:
     if shape.blank == "paragraphs":
         out: list[str] = []
         for i, line in enumerate(lines):
-            if i and (line.story, line.role, line.paragraph) != (lines[i - 1].story, lines[i - 1].role,
-                                                                   lines[i - 1].paragraph):
-                if not (line.role == lines[i - 1].role == "head" and line.story == lines[i - 1].story):
-                    out.append("")
+            before = lines[i - 1] if i else None
+            new_unit = before is not None and (line.story, line.role, line.paragraph) != (
+                before.story, before.role, before.paragraph)
+            if new_unit and not (line.role == before.role == "head" and line.story == before.story):
+                out.append("")
             out.append(line.text)
         return "\n".join(out) + "\n", order
     return "\n".join(line.text for line in lines) + "\n", order

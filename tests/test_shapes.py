@@ -43,7 +43,7 @@ def test_page_order_is_kept_when_shape_is_the_papers_own() -> None:
     """Headlines after bodies with blank lines between paragraphs: the seeds' own habit."""
     shape = Shape("own", 17, blank="paragraphs", headlines="last")
     for page, stories in PAGES.items():
-        articles, skipped = split_page(layout(stories, shape)[0])
+        articles, _ = split_page(layout(stories, shape)[0])
         assert [a.title for a in articles] == [s.title for s in stories], page
 
 

@@ -130,8 +130,8 @@ class _Widths:
             self.column[i] - self.width[i] for i in text[1:-1]
             if self.column[i] and re.search("[，、；]", lines[i].text) and not ends_sentence(lines[i].text)
             and lines[i + 1].kind == "text" and not lines[i + 1].blank_before
-            and (self._opens(i) and not lines[i].blank_before or lines[i].blank_before and ends_sentence(
-                lines[i - 1].text))
+            and ((self._opens(i) and not lines[i].blank_before) or (lines[i].blank_before and ends_sentence(
+                lines[i - 1].text)))
         )
         if len(firsts) >= 5 and statistics.median(firsts) >= 1:
             self.indent = statistics.median(firsts)
@@ -155,7 +155,7 @@ class _Widths:
     def _joined(self, i: int) -> bool:
         """Lines i and i+1 are alike in width with no unit between them, and line i runs on."""
         nxt = i + 1
-        return 0 <= i and nxt < len(self.lines) and self.lines[nxt].kind == "text" and not ends_sentence(
+        return i >= 0 and nxt < len(self.lines) and self.lines[nxt].kind == "text" and not ends_sentence(
             self.lines[i].text) and (
             not self.lines[nxt].blank_before) and self.same(i, nxt)
 
@@ -199,7 +199,7 @@ def relocate_intruders(lines: list[Line]) -> list[Line]:
         line = lines.pop(found)
         shape = _Widths(lines)
 
-        def paragraph_end(m: int) -> bool:
+        def paragraph_end(m: int, shape: _Widths = shape) -> bool:
             nxt = lines[m + 1] if m + 1 < len(lines) else None
             return ends_sentence(lines[m].text) and (not shape.full(m) or nxt is None or nxt.kind != "text" or (
                 titled(nxt.text) and not shape.full(m + 1)))
@@ -243,8 +243,8 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
         shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku
         and shape.full(j - 1)
         and not ends_sentence(before.text)
-        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol or ends_sentence(after.text)
-             and shape.width[j + 1] <= shape.width[j - 1] + tol)
+        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol or (ends_sentence(after.text)
+             and shape.width[j + 1] <= shape.width[j - 1] + tol))
     )
 
 
@@ -331,10 +331,10 @@ def _split_tail(lines: list[Line], shape: _Widths, group: Group, first: int, las
         return [group]
     if headline_text(text):
         short_end = not shape.full(last) or shape.wide(last)
-        if not blank_end and (forced or short_end and titled(text)):
+        if not blank_end and (forced or (short_end and titled(text))):
             group.headline = True
         return [group]
-    if not forced or blank_end or nxt >= len(lines) and len(group.lines) < 2:
+    if not forced or blank_end or (nxt >= len(lines) and len(group.lines) < 2):
         return [group]
     ends = [k for k in range(len(group.lines) - 1) if ends_sentence(group.lines[k].text)]
     if not ends:

@@ -456,7 +456,7 @@ def _headlines_first(units: list[_Block]) -> bool:
     for i, unit in enumerate(units):
         if unit.kind == "text" and _opens_dateline(unit.text):
             before = units[i - 1] if i else None
-            if before is None or before.kind == "text" and not _is_head(before):
+            if before is None or (before.kind == "text" and not _is_head(before)):
                 last += 1
     return first > last
 
@@ -473,7 +473,7 @@ def _caption_start(body: list[_Block]) -> int | None:
     if len(known) < 2:
         return None
     tail = known[-1][1]
-    for (i, m), (j, _) in zip(reversed(known[:-1]), reversed(known[1:])):
+    for (i, m), (j, _) in zip(reversed(known[:-1]), reversed(known[1:]), strict=True):
         if abs(m - tail) > 1.5:
             start = i + 1
             while start < j and _measure(body[start]) is None and start > 0:
