@@ -9,7 +9,8 @@ and other layouts give the same articles differently:
 - a tool that does not apply kinsoku (line-breaking rules) starts lines with `，` or `。`;
 - headlines come before their bodies (reading order), kickers and subtitles on their own lines,
   a long headline wrapped at its own width;
-- e-paper sites indent each paragraph with two ideographic spaces;
+- e-paper sites indent each paragraph with two ideographic spaces; `pdftotext` drops the indent,
+  leaving each paragraph's first line two characters short;
 - a photo's caption and credit sit before the next story, or the credit reads `本报记者 X 摄`;
 - across two columns, a short headline line lands among the neighbouring column's lines.
 
@@ -60,7 +61,8 @@ class Shape:
     headline_width: int = 0  # wrap headlines at their own width; 0: one line per part
     widths: tuple[int, ...] = ()  # other column widths some articles get on the same page
     caption_width: int = 0  # a photo's caption width; 0: its own (body width + 5)
-    indent: bool = False  # two ideographic spaces open each paragraph
+    indent: str = "none"  # none | kept | dropped: paragraphs indented two characters, the indent kept as
+    # two ideographic spaces (e-paper sites) or dropped (pdftotext: the first line is just shorter)
     credit: str = "line"  # line | inline | she: `■ 本报记者 X` alone, on the caption's last line, `本报记者 X 摄`
     byline: str = "top"  # top | under: a feature's byline above its body or under its headline
     interleave: bool = False  # a short headline line lands inside the neighbouring column's text
@@ -80,7 +82,9 @@ def variants() -> list[Shape]:
         Shape("blank-paragraphs-first", 20, blank="paragraphs"),
         Shape("headline-wrapped-12", 24, headline_width=12),
         Shape("headline-wrapped-9-last", 16, headline_width=9, headlines="last"),
-        Shape("indented", 18, indent=True),
+        Shape("indent-kept", 18, indent="kept"),
+        Shape("indent-dropped-first", 17, indent="dropped"),
+        Shape("indent-dropped-last-13", 13, indent="dropped", headlines="last"),
         Shape("mixed-widths", 17, widths=(13, 23), caption_width=21),
         Shape("credit-inline-she", 19, credit="inline", byline="under"),
         Shape("credit-she-last", 14, credit="she", headlines="last", byline="under"),
@@ -103,7 +107,7 @@ def random_shape(seed: int) -> Shape:
         kinsoku=rng.random() < 0.5,
         headline_width=rng.choice([0, 0, rng.randint(8, 20)]),
         widths=others,
-        indent=rng.random() < 0.3,
+        indent=rng.choice(["none", "kept", "dropped"]),
         credit=rng.choice(["line", "inline", "she"]),
         byline=rng.choice(["top", "under"]),
         interleave=rng.random() < 0.4,
@@ -177,8 +181,10 @@ def _byline_text(story: Story, she: bool = False) -> str:
 def _story_lines(index: int, story: Story, shape: Shape, width: int, rng: random.Random) -> list[list[_Line]]:
     """The story's units (headline, byline, paragraphs, credit), each a list of lines, in page order."""
     def para_lines(text: str, p: int, w: int) -> list[_Line]:
-        text = ("\u3000\u3000" if shape.indent else "") + text
-        return [_Line(t, index, "body", p) for t in wrap(text, w, shape.kinsoku)]
+        lines = wrap(("\u3000\u3000" if shape.indent != "none" else "") + text, w, shape.kinsoku)
+        if shape.indent == "dropped":
+            lines[0] = lines[0].lstrip("\u3000")
+        return [_Line(t, index, "body", p) for t in lines if t]
 
     head: list[_Line] = []
     for part in (story.kicker, story.title, story.subtitle):
