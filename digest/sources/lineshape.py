@@ -172,7 +172,9 @@ class _Widths:
         return self._joined(i) and abs(gap) > 2 * tol and (gap < 0 or gap > self.indent + tol)
 
     def full(self, i: int) -> bool:
-        indent = self.indent if self._opens(i) else 0.0
+        # After any full stop a paragraph may begin, its indent dropped.
+        opens = self._opens(i) or i > 0 and ends_sentence(self.lines[i - 1].text)
+        indent = self.indent if opens else 0.0
         return self.width[i] >= self.column[i] - self.tolerance(i) - indent or self.follows_on(i)
 
     def wide(self, i: int) -> bool:
