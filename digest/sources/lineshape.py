@@ -245,8 +245,8 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
         shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku
         and shape.full(j - 1)
         and not ends_sentence(before.text)
-        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol or (ends_sentence(after.text)
-             and shape.width[j + 1] <= shape.width[j - 1] + tol))
+        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol + shape.indent or (ends_sentence(after.text)
+             and shape.width[j + 1] <= shape.width[j - 1] + tol + shape.indent))
     )
 
 

@@ -474,7 +474,7 @@ def _caption_start(body: list[_Block]) -> int | None:
         return None
     tail = known[-1][1]
     for (i, m), (j, _) in zip(reversed(known[:-1]), reversed(known[1:]), strict=True):
-        if abs(m - tail) > 1.5:
+        if abs(m - tail) > 2.5:  # digits and hanging marks move a line's end by a character or two
             start = i + 1
             while start < j and _measure(body[start]) is None and start > 0:
                 start += 1
