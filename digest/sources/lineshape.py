@@ -171,6 +171,14 @@ class _Widths:
         tol = max(self.tolerance(p), self.tolerance(i))
         return self._joined(i) and abs(gap) > 2 * tol and (gap < 0 or gap > self.indent + tol)
 
+    def indented_opening(self, i: int) -> bool:
+        """Line i is short of the full line after it by about the page's dropped indent: the
+        first line of a paragraph, not a headline."""
+        nxt = i + 1
+        return bool(self.indent) and nxt < len(self.lines) and self.lines[nxt].kind == "text" and (
+            not self.lines[nxt].blank_before) and abs(self.width[nxt] - self.width[i] - self.indent) <= (
+            self.tolerance(i)) and self.width[nxt] >= self.column[nxt] - self.tolerance(nxt)
+
     def full(self, i: int) -> bool:
         # After any full stop a paragraph may begin, its indent dropped.
         opens = self._opens(i) or i > 0 and ends_sentence(self.lines[i - 1].text)
@@ -317,6 +325,7 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
         and not prev.text.endswith("——")
         and not line.text.startswith("——")
         and not shape.follows_on(i)
+        and not shape.indented_opening(i)
     )
     return not wrapped
 
