@@ -226,6 +226,8 @@ def relocate_intruders(lines: list[Line]) -> list[Line]:
         while not paragraph_end(end) and end + 1 < len(lines) and lines[end + 1].kind == "text" and (
                 not lines[end + 1].blank_before):
             end += 1
+        while end + 1 < len(lines) and lines[end + 1].kind == "byline":
+            end += 1  # a credit closes the caption before it; a byline above a headline is the article's
         lines.insert(end + 1, line)
     return lines
 
@@ -246,7 +248,7 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
     if line.kind != "text" or before.kind == "byline" or after.kind != "text" or line.blank_before or (
             after.blank_before):
         return False
-    if not titled(line.text) or line.text.endswith("——"):
+    if not titled(line.text):
         return False
     tol = max(shape.tolerance(j - 1), shape.tolerance(j + 1))
     return (
