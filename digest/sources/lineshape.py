@@ -21,6 +21,7 @@ number of characters.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 import unicodedata
@@ -281,13 +282,31 @@ def group_lines(lines: list[Line]) -> list[Group]:
             groups.append(Group([line]))
         else:
             groups[-1].lines.append(line)
-    out: list[Group] = []
-    index = 0
+    bounds, index = [], 0
     for g in groups:
-        first, last = index, index + len(g.lines) - 1
+        bounds.append((index, index + len(g.lines) - 1))
         index += len(g.lines)
-        out += _split_tail(lines, shape, g, first, last)
+    out: list[Group] = []
+    following_headline = False
+    for g, (first, last) in reversed(list(zip(groups, bounds, strict=True))):
+        parts = [p for part in _split_tail(lines, shape, g, last, following_headline) for p in _headline_parts(part)]
+        out[:0] = parts
+        following_headline = bool(parts[0].headline)
     return out
+
+
+def _headline_parts(group: Group) -> list[Group]:
+    """Kicker, title and subtitle set on lines of their own: a headline's next line goes on the
+    same part only as its wrap (no wider, no dash between)."""
+    if not group.headline or len(group.lines) < 2:
+        return [group]
+    parts = [Group([group.lines[0]], True)]
+    for prev, line in itertools.pairwise(group.lines):
+        if line.width <= prev.width and not prev.text.endswith("——") and not line.text.startswith("——"):
+            parts[-1].lines.append(line)
+        else:
+            parts.append(Group([line], True))
+    return parts
 
 
 def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -> bool:
@@ -332,12 +351,13 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
     return not wrapped
 
 
-def _split_tail(lines: list[Line], shape: _Widths, group: Group, first: int, last: int) -> list[Group]:
-    """Decide whether a group is a headline; a group that runs into a dateline, a byline or the
-    page end with words after its last full stop and no sentence among them ends in a headline."""
+def _split_tail(lines: list[Line], shape: _Widths, group: Group, last: int, following_headline: bool) -> list[Group]:
+    """Decide whether a group is a headline; a group that runs into a dateline, a byline, a
+    headline or the page end with words after its last full stop and no sentence among them
+    ends in a headline."""
     nxt = last + 1
     forced = nxt >= len(lines) or lines[nxt].kind != "text" or lines[nxt].blank_before or (
-        shape.jump(last, nxt))
+        shape.jump(last, nxt)) or following_headline
     blank_end = nxt < len(lines) and lines[nxt].blank_before
     text = "".join(ln.text for ln in group.lines)
     if group.lines[0].kind != "text":
