@@ -302,7 +302,8 @@ def _headline_parts(group: Group) -> list[Group]:
         return [group]
     parts = [Group([group.lines[0]], True)]
     for prev, line in itertools.pairwise(group.lines):
-        if line.width <= prev.width and not prev.text.endswith("——") and not line.text.startswith("——"):
+        dash_only = not line.text.strip("—")  # a kicker's closing dash wrapped onto a line of its own
+        if dash_only or line.width <= prev.width and not prev.text.endswith("——") and not line.text.startswith("——"):
             parts[-1].lines.append(line)
         else:
             parts.append(Group([line], True))
@@ -340,6 +341,8 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
     if not titled("".join(ln.text for ln in group)):
         return False
     # The next line goes on with it only as the same headline wrapped: no wider, no dash between.
+    if not line.text.strip("—"):
+        return False  # a kicker's closing dash wrapped onto a line of its own
     wrapped = (
         headline_text(line.text)
         and shape.width[i] <= shape.width[p]
