@@ -113,7 +113,9 @@ class _Widths:
         self.column = [0.0] * len(lines)
         for pos, i in enumerate(text):
             near = [self.width[j] for j in text[max(0, pos - _WINDOW): pos + _WINDOW + 1]]
-            self.column[i] = statistics.median_high(near)
+            # The upper quartile: full lines are most lines, but around headlines and paragraph
+            # ends a third of the window may be short.
+            self.column[i] = sorted(near)[int(0.75 * (len(near) - 1))]
         self.slack = 0.0
         self.indent = 0.0
         # How much a line that is surely full (body, not ending its paragraph) falls
