@@ -256,7 +256,7 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
     tol = max(shape.tolerance(j - 1), shape.tolerance(j + 1))
     return (
         shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku
-        and shape.full(j - 1)
+        and (shape.full(j - 1) or before.kind == "dateline")  # a dateline's spaces make its width uncertain
         and not ends_sentence(before.text)
         and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol + shape.indent or (ends_sentence(after.text)
              and shape.width[j + 1] <= shape.width[j - 1] + tol + shape.indent))
