@@ -258,7 +258,8 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
         shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku
         and (shape.full(j - 1) or before.kind == "dateline")  # a dateline's spaces make its width uncertain
         and not ends_sentence(before.text)
-        and (abs(shape.width[j + 1] - shape.width[j - 1]) <= tol + shape.indent or (ends_sentence(after.text)
+        and (before.kind == "dateline" and shape.full(j + 1)
+             or abs(shape.width[j + 1] - shape.width[j - 1]) <= tol + shape.indent or (ends_sentence(after.text)
              and shape.width[j + 1] <= shape.width[j - 1] + tol + shape.indent))
     )
 
