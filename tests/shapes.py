@@ -193,7 +193,9 @@ def _story_lines(index: int, story: Story, shape: Shape, width: int, rng: random
             head += [_Line(t, index, "head") for t in pieces]
     paragraphs = list(story.paragraphs)
     if story.kind == "photo":
-        cap_width = shape.caption_width or min(width + 5, 40)
+        # Set to its photo's width, which is no body column's: what tells a caption from the story
+        # printed before it when nothing else does.
+        cap_width = shape.caption_width or max((shape.width, *shape.widths)) + 5
         units = [para_lines(p, i, cap_width) for i, p in enumerate(paragraphs)]
         credit = _byline_text(story, she=shape.credit == "she")
         if shape.credit == "inline":
