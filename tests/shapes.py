@@ -122,13 +122,20 @@ def _char_width(ch: str) -> float:
 
 def wrap(text: str, width: float, kinsoku: bool = False) -> list[str]:
     """Cut text into lines of `width` (ASCII counts half). With kinsoku, closing punctuation hangs
-    on the line before and an opening mark moves to the next line, as typesetters do."""
+    past the line's end and an opening mark moves to the next line, as typesetters do."""
     lines: list[str] = []
     current, used = "", 0.0
     for ch in text:
         if current and used + _char_width(ch) > width:
+            if kinsoku and ch in _CLOSING:
+                current += ch  # hangs in the margin
+                used += _char_width(ch)
+                continue
+            carry = ""
+            while kinsoku and len(current) > 1 and current[-1] in _OPENING:
+                carry, current = current[-1] + carry, current[:-1]
             lines.append(current)
-            current, used = "", 0.0
+            current, used = carry, sum(map(_char_width, carry))
         current += ch
         used += _char_width(ch)
     if current:
@@ -137,15 +144,6 @@ def wrap(text: str, width: float, kinsoku: bool = False) -> list[str]:
         if lines[i][:1] in "—…" and lines[i - 1][-1:] == lines[i][0] and len(lines[i - 1]) > 1:
             lines[i] = lines[i - 1][-1] + lines[i]
             lines[i - 1] = lines[i - 1][:-1]
-    if kinsoku:
-        for i in range(1, len(lines)):
-            while lines[i] and lines[i][0] in _CLOSING and len(lines[i - 1]) > 1:
-                lines[i - 1] += lines[i][0]
-                lines[i] = lines[i][1:]
-            while lines[i - 1] and lines[i - 1][-1] in _OPENING and len(lines[i - 1]) > 1:
-                lines[i] = lines[i - 1][-1] + lines[i]
-                lines[i - 1] = lines[i - 1][:-1]
-        lines = [line for line in lines if line]
     return lines
 
 
@@ -298,7 +296,8 @@ def gold_stories(gold: list[dict]) -> dict[str, list[Story]]:
     the project): gold bodies have no paragraph breaks, so each is cut after every third sentence."""
     pages: dict[str, list[Story]] = {}
     for g in gold:
-        sentences = re.findall(r".+?(?:[。！？][”’」』]?|$)", g["body"])
+        # Sentences end at a full stop, never right after a closing quote: its speaker follows.
+        sentences = re.findall(r".+?(?:[。！？](?![”’」』])|$)", g["body"])
         paragraphs = tuple("".join(sentences[i:i + 3]) for i in range(0, len(sentences), 3))
         title = re.sub(r"\s+", "", g["title"])
         story = Story(g["kind"], g["kicker"], title, g["subtitle"], tuple(g["reporters"]), paragraphs)
