@@ -262,7 +262,7 @@ def _interleave(lines: list[_Line], order: list[Story], shape: Shape, rng: rando
             continue
         para = lines[body[-1]].paragraph if shape.headlines == "first" else lines[body[0]].paragraph
         span = [i for i in body if lines[i].paragraph == para]
-        if _width(lines[h].text) > 0.75 * max(_width(lines[i].text) for i in span):
+        if len(span) < 3 or _width(lines[h].text) > 0.75 * max(_width(lines[i].text) for i in span[:-1]):
             continue  # only a markedly short line can be told from the column it lands in
         # Between two lines of one sentence: the line before ends mid-sentence.
         spots = [i for i in span[1:-1] if lines[i - 1].text[-1] not in _SENTENCE_END + "”"]
