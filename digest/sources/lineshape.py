@@ -325,7 +325,8 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
         # with no punctuation (or one wider than the column) is a headline, not body, and a run
         # of another width is another column (a caption beside the story).
         return not shape.full(p) or (headline_text(line.text) and (not shape.full(i) or shape.wide(i))) or (
-            shape.jump(p, i))
+            shape.jump(p, i)) or shape.width[i] > max(shape.width[p], shape.column[i]) + 2 * shape.tolerance(i) + (
+            shape.indent)
     if ends_clause(prev.text):
         return False
     if prev_starts and prev.text.endswith("——") and titled(prev.text) and headline_text(line.text):
