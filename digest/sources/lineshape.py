@@ -320,7 +320,9 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
     if line.blank_before or line.kind != "text" or prev.kind == "byline":
         return True
     p = i - 1
-    if ends_sentence(prev.text):
+    # A closing mark pushed onto a line of its own (no kinsoku) ends what the line before ended.
+    ending = lines[p - 1].text + prev.text if p > 0 and not prev.text.strip(_CLOSERS + " ") else prev.text
+    if ends_sentence(ending):
         # A short line ending a sentence ends its paragraph; after any full stop a short line
         # with no punctuation (or one wider than the column) is a headline, not body, and a run
         # of another width is another column (a caption beside the story).
