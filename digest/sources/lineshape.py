@@ -170,9 +170,10 @@ class _Widths:
     def jump(self, p: int, i: int) -> bool:
         """Line i starts a run of lines markedly wider or narrower than line p, more than a
         dropped paragraph indent explains: another column (a caption, another story)."""
-        gap = self.width[i] - self.width[p]
+        opening = self.indented_opening(i)
+        gap = (self.width[i + 1] if opening else self.width[i]) - self.width[p]
         tol = max(self.tolerance(p), self.tolerance(i))
-        return self._joined(i) and abs(gap) > 2 * tol and (gap < 0 or gap > self.indent + tol)
+        return (self._joined(i) or opening) and abs(gap) > 2 * tol and (gap < 0 or gap > self.indent + tol)
 
     def indented_opening(self, i: int) -> bool:
         """Line i is short of the full line after it by about the page's dropped indent: the
