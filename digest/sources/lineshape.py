@@ -185,7 +185,7 @@ class _Widths:
 
     def full(self, i: int) -> bool:
         # After any full stop a paragraph may begin, its indent dropped.
-        opens = self._opens(i) or i > 0 and ends_sentence(self.lines[i - 1].text)
+        opens = self._opens(i) or (i > 0 and ends_sentence(self.lines[i - 1].text))
         indent = self.indent if opens else 0.0
         return self.width[i] >= self.column[i] - self.tolerance(i) - indent or self.follows_on(i)
 
@@ -259,7 +259,7 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
         shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku
         and (shape.full(j - 1) or before.kind == "dateline")  # a dateline's spaces make its width uncertain
         and not ends_sentence(before.text)
-        and (before.kind == "dateline" and shape.full(j + 1)
+        and ((before.kind == "dateline" and shape.full(j + 1))
              or abs(shape.width[j + 1] - shape.width[j - 1]) <= tol + shape.indent or (ends_sentence(after.text)
              and shape.width[j + 1] <= shape.width[j - 1] + tol + shape.indent))
     )
@@ -286,13 +286,11 @@ def group_lines(lines: list[Line]) -> list[Group]:
             groups.append(Group([line]))
         else:
             groups[-1].lines.append(line)
-    bounds, index = [], 0
-    for g in groups:
-        bounds.append((index, index + len(g.lines) - 1))
-        index += len(g.lines)
+    ends = list(itertools.accumulate(len(g.lines) for g in groups))
     out: list[Group] = []
     following_headline = False
-    for g, (first, last) in reversed(list(zip(groups, bounds, strict=True))):
+    for g, end in reversed(list(zip(groups, ends, strict=True))):
+        last = end - 1
         parts = [p for part in _split_tail(lines, shape, g, last, following_headline) for p in _headline_parts(part)]
         out[:0] = parts
         following_headline = bool(parts[0].headline)
@@ -307,7 +305,7 @@ def _headline_parts(group: Group) -> list[Group]:
     parts = [Group([group.lines[0]], True)]
     for prev, line in itertools.pairwise(group.lines):
         dash_only = not line.text.strip("—")  # a kicker's closing dash wrapped onto a line of its own
-        if dash_only or line.width <= prev.width and not prev.text.endswith("——") and not line.text.startswith("——"):
+        if dash_only or (line.width <= prev.width and not prev.text.endswith("——") and not line.text.startswith("——")):
             parts[-1].lines.append(line)
         else:
             parts.append(Group([line], True))
