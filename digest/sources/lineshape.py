@@ -334,7 +334,7 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
         return True  # a kicker leading into its title: `城乡公交一体化再提速，市交通运输局——`
     if shape.wide(i) and not shape.follows_on(i) and titled(line.text) and headline_text(prev.text):
         return True  # a line wider than the column goes on no column line: a banner headline
-    if prev_starts and titled(prev.text) and shape.jump(p, i):
+    if prev_starts and titled(prev.text) and (shape.jump(p, i) or _own_width(lines, shape, p, i)):
         return True  # a title line, then a run of lines of another width: a column of its own
     # A full line mid-sentence goes on; but a line wider than its column, opening a unit, is a
     # headline set wider than the body, and a `——` line after a headline is its subtitle.
@@ -357,6 +357,20 @@ def _starts_unit(lines: list[Line], shape: _Widths, i: int, group: list[Line]) -
         and not shape.indented_opening(i)
     )
     return not wrapped
+
+
+def _own_width(lines: list[Line], shape: _Widths, p: int, i: int) -> bool:
+    """Line p, alone between two columns with no blank line, is as wide as neither: not the
+    column before it, nor the run starting at line i, nor that run's first line shortened by a
+    dropped indent. A headline set to its own measure."""
+    opening = shape.indented_opening(i)
+    if lines[p].blank_before or not (shape._joined(i) or opening):
+        return False
+    before = next((shape.width[k] for k in range(p - 1, max(p - 6, -1), -1) if shape._joined(k)), None)
+    run = shape.width[i + 1] if opening else shape.width[i]
+    tol = shape.tolerance(p)
+    widths = [w for w in (before, run, None if opening else run - shape.indent) if w is not None]
+    return before is not None and all(abs(shape.width[p] - w) > tol for w in widths)
 
 
 def _split_tail(lines: list[Line], shape: _Widths, group: Group, last: int, following_headline: bool) -> list[Group]:
