@@ -367,7 +367,7 @@ def _own_width(lines: list[Line], shape: _Widths, p: int, i: int) -> bool:
     if lines[p].blank_before or not (shape._joined(i) or opening):
         return False
     before = next((shape.width[k] for k in range(p - 1, max(p - 6, -1), -1) if shape._joined(k)), None)
-    run = shape.width[i + 1] if opening else shape.width[i]
+    run = shape.width[i + 1] if opening else max(shape.width[i], shape.width[i + 1])
     tol = shape.tolerance(p)
     widths = [w for w in (before, run, None if opening else run - shape.indent) if w is not None]
     return before is not None and all(abs(shape.width[p] - w) > tol for w in widths)
