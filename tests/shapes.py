@@ -58,7 +58,7 @@ class Shape:
     blank: str = "none"  # none | paragraphs (blank lines between paragraphs and units)
     headlines: str = "first"  # first | last
     kinsoku: bool = False  # keep closing punctuation off a line's start
-    headline_width: int = 0  # wrap headlines at their own width; 0: one line per part
+    headline_width: int = 0  # wrap titles at their own width (kicker, subtitle 1.4x); 0: one line per part
     widths: tuple[int, ...] = ()  # other column widths some articles get on the same page
     caption_width: int = 0  # a photo's caption width; 0: its own (body width + 5)
     indent: str = "none"  # none | kept | dropped: paragraphs indented two characters, the indent kept as
@@ -187,7 +187,9 @@ def _story_lines(index: int, story: Story, shape: Shape, width: int, rng: random
     head: list[_Line] = []
     for part in (story.kicker, story.title, story.subtitle):
         if part:
-            pieces = wrap(part, shape.headline_width, shape.kinsoku) if shape.headline_width else [part]
+            # Kickers and subtitles are set smaller than the title: more characters to a line.
+            measure = shape.headline_width * (1 if part == story.title else 1.4)
+            pieces = wrap(part, measure, shape.kinsoku) if shape.headline_width else [part]
             head += [_Line(t, index, "head") for t in pieces]
     paragraphs = list(story.paragraphs)
     if story.kind == "photo":

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from digest.models import Article, SkippedBlock
-from digest.sources.lineshape import Line, group_lines, indent_width, relocate_intruders
+from digest.sources.lineshape import Line, group_lines, indent_width, relocate_intruders, titled
 
 # Role words in datelines and bylines, longest first so 本报记者 wins over 记者; each also in
 # Traditional characters, which some PDF-to-text dumps and reposts use.
@@ -498,8 +498,14 @@ def _headlines_last(units: list[_Block]) -> list[_Block]:
         top.clear()
         body.clear()
 
+    units = list(units)
     for i, unit in enumerate(units):
         following = units[i + 1] if i + 1 < len(units) else None
+        if unit.kind == "byline" and body and following is not None and _untitled_opening(following):
+            # Headlines first, a byline, then body: that article's headline is its first line,
+            # set as wide as a body line (nothing but its place says so).
+            units[i + 1:i + 2] = [_Block(following.lines[:1], headline=True), _Block(following.lines[1:])]
+            following = units[i + 1]
         if _is_head(unit):
             if body:
                 flush()
@@ -527,6 +533,14 @@ def _headlines_last(units: list[_Block]) -> list[_Block]:
             body.append(unit)
     flush()
     return out
+
+
+def _untitled_opening(unit: _Block) -> bool:
+    """Body text after a byline on a headlines-first page, where every story but a photo's has a
+    headline above it: its first line is the headline if it reads as one."""
+    if unit.kind != "text" or _is_head(unit) or len(unit.lines) < 3 or _opens_dateline(unit.text):
+        return False
+    return titled(unit.lines[0]) and bool(re.search("[。！？]", join_lines(unit.lines[1:])))
 
 
 def _ends_body(following: _Block | None) -> bool:
