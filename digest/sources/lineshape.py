@@ -303,9 +303,12 @@ def _headline_parts(group: Group) -> list[Group]:
     if not group.headline or len(group.lines) < 2:
         return [group]
     parts = [Group([group.lines[0]], True)]
-    for prev, line in itertools.pairwise(group.lines):
+    for k, (prev, line) in enumerate(itertools.pairwise(group.lines), start=1):
         dash_only = not line.text.strip("—")  # a kicker's closing dash wrapped onto a line of its own
-        if dash_only or (line.width <= prev.width and not prev.text.endswith("——") and not line.text.startswith("——")):
+        # A wrap fills every line but the last to the part's measure (its first line's width).
+        filled = k == len(group.lines) - 1 or abs(line.width - parts[-1].lines[0].width) <= 1
+        if dash_only or (line.width <= prev.width and filled and not prev.text.endswith("——")
+                         and not line.text.startswith("——")):
             parts[-1].lines.append(line)
         else:
             parts.append(Group([line], True))
