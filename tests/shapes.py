@@ -153,6 +153,7 @@ class _Line:
     story: int
     role: str  # head | byline | body | credit
     paragraph: int = -1
+    moved: bool = False  # interleaved into another column's text
 
 
 def _credit_text(story: Story) -> str:
@@ -233,8 +234,8 @@ def layout(stories: list[Story], shape: Shape) -> tuple[str, list[Story]]:
         out: list[str] = []
         for i, line in enumerate(lines):
             before = lines[i - 1] if i else None
-            new_unit = before is not None and (line.story, line.role, line.paragraph) != (
-                before.story, before.role, before.paragraph)
+            new_unit = before is not None and not line.moved and not before.moved and (
+                line.story, line.role, line.paragraph) != (before.story, before.role, before.paragraph)
             if new_unit and not (line.role == before.role == "head" and line.story == before.story):
                 out.append("")
             out.append(line.text)
@@ -272,6 +273,7 @@ def _interleave(lines: list[_Line], order: list[Story], shape: Shape, rng: rando
             continue
         spot = rng.choice(spots)
         line = lines.pop(h)
+        line.moved = True
         lines.insert(spot if h > spot else spot - 1, line)
         moved += 1
     return lines
