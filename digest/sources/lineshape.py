@@ -389,7 +389,9 @@ def _split_tail(lines: list[Line], shape: _Widths, group: Group, last: int, foll
         return [group]
     if headline_text(text):
         short_end = not shape.full(last) or shape.wide(last)
-        if not blank_end and (forced or (short_end and titled(text))):
+        # Before a blank line, only a short last line tells a headline from a column's last
+        # full line cut mid-sentence (which the splitter mends across the blank).
+        if (not blank_end and forced) or (short_end and titled(text)):
             group.headline = True
         return [group]
     if not forced or blank_end or (nxt >= len(lines) and len(group.lines) < 2):
