@@ -223,6 +223,8 @@ def relocate_intruders(lines: list[Line]) -> list[Line]:
             while start > 0 and lines[start].kind == "text" and not lines[start].blank_before and not (
                     paragraph_end(start - 1)):
                 start -= 1
+            while start > 0 and lines[start - 1].kind == "byline" and not lines[start].blank_before:
+                start -= 1  # the headline closed its article, before the article's byline or the next one's
             line.blank_before, lines[start].blank_before = lines[start].blank_before, False
             lines.insert(start, line)
             continue
