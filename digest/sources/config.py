@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date as Date
 from pathlib import Path
 from typing import Any
@@ -175,6 +175,11 @@ def load_sources(path: Path | str | None = None) -> SourcesConfig:
     return SourcesConfig(sources=sources, path=path)
 
 
-def adhoc_source(kind: str, url: str, *, paper: str, name: str = "adhoc", **options: Any) -> Source:
-    """A source given on the command line (`paperdigest fetch --kind --url`), with the file's defaults."""
-    return replace(make_source({"name": name, "kind": kind, "url": url, "paper": paper, **options}))
+def adhoc_source(kind: str, url: str, *, paper: str, path: Path | str | None = None) -> Source:
+    """A source given on the command line (`paperdigest fetch --kind --url`): no [[sources]] entry is
+    used, but the sources file's [defaults] (politeness) still apply. Named `kind@host`."""
+    path = Path(path) if path else sources_path()
+    defaults = read_toml(path, "sources").get("defaults", {}) if path.exists() else {}
+    host = urlsplit(url).hostname or url
+    return make_source({"name": f"{kind}@{host}", "kind": kind, "url": url, "paper": paper}, defaults,
+                       where=f"--kind {kind} --url {url}")

@@ -8,7 +8,7 @@ one feed entry. `text` is the canonical text of its articles, so storing it twic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from digest.models import Article
 
@@ -25,10 +25,11 @@ class FetchedPage:
     error: str = ""  # set: the page failed and nothing of it may be stored
     notes: tuple[str, ...] = ()  # what was skipped or mended, one line each
     via: str = "html"  # html | pdf (the fallback) | feed
+    skipped: str = ""  # set: not for storing, and not a failure (an undated feed entry)
 
     @property
     def ok(self) -> bool:
-        return not self.error
+        return not self.error and not self.skipped
 
     @property
     def text(self) -> str:
@@ -41,14 +42,3 @@ def canonical_text(articles: Sequence[Article]) -> str:
     for a in articles:
         blocks.append("\n".join([f"【{a.kicker}】{a.title}【{a.subtitle}】", "、".join(a.reporters), *a.paragraphs]))
     return "\n\n".join(blocks)
-
-
-@dataclass
-class Notes:
-    """Lines collected while reading a page, for the report."""
-
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, line: str) -> None:
-        if line not in self.lines:
-            self.lines.append(line)

@@ -32,7 +32,7 @@ from digest.models import Article
 from digest.sources.config import Source
 from digest.sources.fetched import FetchedPage
 from digest.sources.textpage import names_in_credit, normalise_spacing
-from digest.sources.webfetch import FetchError, Fetcher, decode_html
+from digest.sources.webfetch import Fetcher, FetchError, decode_html
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def node_links(text: str, node_url: str, source: Source) -> NodeLinks:
     return NodeLinks(tuple(articles), tuple(pdfs), tuple(off))
 
 
-def _clean(fragment: str) -> str:
+def clean_text(fragment: str) -> str:
     """Markup out, entities decoded, spaces between Chinese characters dropped."""
     text = html.unescape(_TAGS.sub(" ", fragment)).replace("\u3000", " ").replace("\xa0", " ")
     return normalise_spacing(re.sub(r"\s+", " ", text).strip())
@@ -127,7 +127,7 @@ def _clean(fragment: str) -> str:
 
 def _field(meta: str, name: str) -> str:
     match = re.search(rf"<(?:founder-)?{name}>(.*?)</(?:founder-)?{name}>", meta, re.S | re.I)
-    return _clean(match.group(1)) if match else ""
+    return clean_text(match.group(1)) if match else ""
 
 
 def _metadata(text: str) -> dict[str, str]:
@@ -138,7 +138,7 @@ def _metadata(text: str) -> dict[str, str]:
     for name in names:
         if not found.get(name):
             match = re.search(rf"<founder-{name}[^>]*>(.*?)</founder-{name}>", text, re.S | re.I)
-            found[name] = _clean(match.group(1)) if match else ""
+            found[name] = clean_text(match.group(1)) if match else ""
     return found
 
 
@@ -162,15 +162,15 @@ def _paragraphs(body_html: str) -> list[str]:
         bad.drop_tree()
     ps = fragment.findall(".//p")
     if ps:
-        texts = [_clean(etree.tostring(p, encoding="unicode", method="html")) for p in ps]
+        texts = [clean_text(etree.tostring(p, encoding="unicode", method="html")) for p in ps]
     else:
         for br in fragment.iter("br"):
             br.tail = "\n" + (br.tail or "")
-        texts = [_clean(line) for line in fragment.text_content().split("\n")]
+        texts = [clean_text(line) for line in fragment.text_content().split("\n")]
     return [t for t in texts if t]
 
 
-def _credits(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+def split_credits(paragraphs: list[str]) -> tuple[list[str], list[str]]:
     """Names from a dateline `本报讯（记者 X）` or a byline paragraph, and the body without them."""
     names: list[str] = []
     body = list(paragraphs)
@@ -211,7 +211,7 @@ def parse_article(text: str, url: str) -> FounderArticle:
     visible = "".join(paragraphs) + meta.get("title", "")
     if visible and len(_CJK.findall(visible)) < 0.3 * len(visible):
         raise ArticleError("not Chinese text (wrong charset?)")
-    names, paragraphs = _credits(paragraphs)
+    names, paragraphs = split_credits(paragraphs)
     reporters = names_in_credit(meta["author"]) if meta.get("author") else []
     reporters = list(dict.fromkeys(reporters + names))
     if not paragraphs:
@@ -249,7 +249,9 @@ def read_issue(source: Source, day: Date, fetcher: Fetcher, entry_url: str | Non
         yield read_page(source, node, fetcher, seen, first=text if node.url == entry else None)
 
 
-def read_page(source: Source, node: PageNode, fetcher: Fetcher, seen: set[str], first: str | None = None) -> FetchedPage:
+def read_page(
+    source: Source, node: PageNode, fetcher: Fetcher, seen: set[str], first: str | None = None
+) -> FetchedPage:
     """One page node: all its articles, or the page PDF, or the reason it failed."""
     notes: list[str] = []
     try:
