@@ -225,7 +225,8 @@ def feeds(site: Site) -> tuple[str, str]:
         site.add(path, entry_page(story), etag=f'"{story.id}"')
         author = f"<author>{story.author}</author>" if story.author else ""
         items.append(f"""<item><title>{story.title}</title><link>{site.url(path)}</link><guid>{story.id}</guid>
-<pubDate>Wed, 06 Nov 2024 0{i + 1}:30:00 +0800</pubDate>{author}<description>{story.paragraphs[0][:30]}</description></item>""")
+<pubDate>Wed, 06 Nov 2024 0{i + 1}:30:00 +0800</pubDate>{author}
+<description>{story.paragraphs[0][:30]}</description></item>""")
     items.append(f"""<item><title>昨天的新闻</title><link>{site.url("news/old.html")}</link><guid>old</guid>
 <pubDate>Tue, 05 Nov 2024 09:00:00 +0800</pubDate><description>旧闻</description></item>""")
     # 16:30 UTC on the 5th is 00:30 on the 6th in Shanghai: this one belongs to the 6th.

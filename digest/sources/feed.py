@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # The feed's own text is used when the page cannot be read only if it is a real article, not a teaser.
 MIN_FEED_TEXT = 80
+# News sites print a line of source, time and editor above or below the article; it is no paragraph.
+_META_LINE = re.compile(r"^(来源|发布时间|时间|作者|编辑|责任编辑|责编|点击|浏览)\s*[:：]")
 
 
 def entry_date(entry: feedparser.FeedParserDict, tz: ZoneInfo) -> Date | None:
@@ -103,7 +105,7 @@ def main_text(html_text: str, url: str, title: str) -> list[str]:
     text = trafilatura.extract(html_text, url=url, include_comments=False, include_tables=False,
                                favor_precision=True, deduplicate=False)
     paragraphs = [clean_text(line) for line in (text or "").splitlines()]
-    paragraphs = [p for p in paragraphs if p]
+    paragraphs = [p for p in paragraphs if p and not (len(p) <= 80 and _META_LINE.match(p))]
     if paragraphs and title and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
     visible = "".join(paragraphs)
