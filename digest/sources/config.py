@@ -151,7 +151,10 @@ def make_source(raw: dict[str, Any], defaults: dict[str, Any] | None = None, whe
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc
     if "entry" in merged:
-        expand(source.entry, Date(2000, 1, 1))  # a bad template fails now, not at 05:00
+        try:
+            expand(source.entry, Date(2000, 1, 1))  # a bad template fails now, not at 05:00
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
     return source
 
 
