@@ -34,4 +34,6 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("schedule", "查看或设置推送与入库时间"),
     ("stats", "运行统计"),
     ("broadcast", "群发通知：/broadcast 内容"),
+    ("sources", "来源（电子报、订阅源）与上次抓取"),
+    ("fetch", "立即抓取：/fetch [来源] [日期]"),
 )

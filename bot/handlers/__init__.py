@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import admin, errors, reading, subscriber, watching
+from bot.handlers import admin, errors, reading, sources, subscriber, watching
 
 COMMANDS = {
     "start": subscriber.start,
@@ -33,6 +33,8 @@ COMMANDS = {
     "schedule": admin.schedule,
     "stats": admin.stats,
     "broadcast": admin.broadcast,
+    "sources": sources.sources,
+    "fetch": sources.fetch_command,
 }
 
 
