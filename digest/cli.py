@@ -8,6 +8,7 @@ import sys
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import click
@@ -254,7 +255,7 @@ def inbox_command(obj: Context, folder: Path | None) -> None:
 @click.option("--source", "names", multiple=True, help="Only this configured source (repeatable).")
 @click.option("--kind", type=click.Choice(["founder", "feed"]), help="Fetch one source given here, not from config.")
 @click.option("--url", help="With --kind: an issue's entry page (…/node_01.html), a site's base URL, or a feed.")
-@click.option("--paper", help="With --kind: the paper to store it as (default: from config).")
+@click.option("--paper", help="With --kind: the paper to store it as (default: from config; a feed: feed@HOST).")
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Sources TOML (default: $PAPERDIGEST_SOURCES, else sources.toml beside the settings).")
 @pass_context
@@ -270,7 +271,9 @@ def fetch_command(obj: Context, day: str | None, names: tuple[str, ...], kind: s
         if kind or url:
             if not (kind and url):
                 raise click.UsageError("--kind and --url go together")
-            sources = [config.adhoc_source(kind, url, paper=paper or obj.settings.paper, path=sources_path)]
+            # A feed's entries are numbered pages 1, 2, 3 ... of its paper: by default a paper of its own.
+            default = obj.settings.paper if kind == "founder" else f"feed@{urlsplit(url).hostname or url}"
+            sources = [config.adhoc_source(kind, url, paper=paper or default, path=sources_path)]
         else:
             configured = config.load_sources(sources_path)
             sources = [configured.get(n) for n in names] if names else list(configured.enabled)

@@ -11,6 +11,7 @@ FetchError whose message names the URL and the reason in one line.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import time
@@ -277,8 +278,6 @@ def decode_html(content: bytes, header_charset: str = "", override: str = "") ->
 
 
 def _codec(name: str) -> str:
-    import codecs
-
     name = name.strip().lower()
     name = _CODEC_ALIASES.get(name, name)
     try:
