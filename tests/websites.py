@@ -30,6 +30,7 @@ class Site:
     resources: dict[str, Resource] = field(default_factory=dict)
     requests: list[dict[str, str]] = field(default_factory=list)
     port: int = 0
+    sent_bytes: int = 0  # body bytes written, for benchmarks/fetch.py
 
     @property
     def base(self) -> str:
@@ -87,12 +88,14 @@ class _Handler(BaseHTTPRequestHandler):
                 while sent < res.huge:
                     self.wfile.write(chunk)
                     sent += len(chunk)
+                    site.sent_bytes += len(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass
             return
         self.send_header("Content-Length", str(len(res.body)))
         self.end_headers()
         self.wfile.write(res.body)
+        site.sent_bytes += len(res.body)
 
 
 @contextmanager
