@@ -63,7 +63,7 @@ class PageOutcome:
     articles: int = 0
     encoding: str = ""
     counties: dict[str, int] = field(default_factory=dict)
-    article_ids: tuple[int, ...] = ()
+    article_ids: tuple[int, ...] = ()  # the articles this run made new (not those it left as they were)
     error: str = ""
     notes: tuple[str, ...] = ()
 
@@ -88,8 +88,8 @@ class SourceReport:
 
     @property
     def new_article_ids(self) -> list[int]:
-        """Articles stored by this run (new or corrected pages): what watches are matched against."""
-        return [i for p in self.pages if p.status in ("stored", "replaced") for i in p.article_ids]
+        """Articles new or corrected by this run: what watches are matched against."""
+        return [i for p in self.pages for i in p.article_ids]
 
     @property
     def ok(self) -> bool:
@@ -179,14 +179,24 @@ def _store(db: sqlite_utils.Database, pipeline: Pipeline, source: Source, day: s
                               notes=fetched.notes)
         _record_page(db, outcome)
         return outcome
+    before = _texts_on_page(db, source.paper, day, number)
     result = store_page(db, page, paper=source.paper, date=day, page_no=number, indexer=pipeline.segmenter)
+    # A corrected article replaces its whole page; only articles whose text is new count as new
+    # (watches must not hear again of the page's other articles).
+    new_ids = tuple(i for i, a in zip(result.article_ids, page.articles, strict=True)
+                    if (a.title, a.body) not in before) if result.status != "unchanged" else ()
     outcome = PageOutcome(
         source.name, day, fetched.key, fetched.url, number, result.status, articles=len(page.articles),
         encoding=fetched.encoding, counties=dict(Counter(a.county for a in page.articles)),
-        article_ids=result.article_ids, notes=fetched.notes,
+        article_ids=new_ids, notes=fetched.notes,
     )
     _record_page(db, outcome)
     return outcome
+
+
+def _texts_on_page(db: sqlite_utils.Database, paper: str, day: str, page: int) -> set[tuple[str, str]]:
+    rows = db.execute("SELECT title, body FROM articles WHERE paper = ? AND date = ? AND page = ?", [paper, day, page])
+    return {(r[0], r[1]) for r in rows}
 
 
 def _entry_number(db: sqlite_utils.Database, source: Source, day: str, key: str) -> int:

@@ -5,6 +5,7 @@ The site (tests/paper_site.py) is served on 127.0.0.1 by tests/websites.py; noth
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from datetime import date
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
-from paper_site import EXPECTED, HOSTILE_GOOD, MISLABELLED, founder_issue, hostile_issue, new_style
+from paper_site import EXPECTED, GUAN, HOSTILE_GOOD, MISLABELLED, founder_issue, hostile_issue, new_style
 from websites import Site, serve
 
 from digest import cli as cli_module
@@ -195,3 +196,17 @@ def test_a_fetcher_is_polite(site, tmp_path: Path):
     assert site.requests[-1]["if-none-match"] == '"n1"'
     # a 500, back-off 0.25 s, the retry (1.5 s after the first try), then the second GET waits 1.5 s too
     assert slept == [0.25, 1.5, 1.5]
+
+
+def test_a_corrected_article_is_the_only_new_one_on_its_page(db, pipeline, site):
+    """Watches hear of the corrected article, not again of the page's other articles."""
+    entry = founder_issue(site)
+    source = _source(site, entry)
+    fetch.fetch_source(db, pipeline, source, date(2024, 11, 6))
+    corrected = dataclasses.replace(GUAN, title="冠县两万亩大棚蔬菜喜获丰收")
+    site.add("paper/pc/content/202411/06/content_1001.html", new_style(corrected))
+    report = fetch.fetch_source(db, pipeline, source, date(2024, 11, 6))
+    assert [(p.page, p.status) for p in report.pages] == [(1, "replaced"), (2, "unchanged")]
+    stored = {s.article.title: s.id for s in store.articles_on(db, "2024-11-06", "聊城日报")}
+    assert report.new_article_ids == [stored[corrected.title]]
+    assert GUAN.title not in stored and len(stored) == 4
