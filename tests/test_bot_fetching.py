@@ -13,6 +13,7 @@ from bot_fixtures import ADMIN as BOT_ADMIN
 from bot_fixtures import bot, bot_db, bot_services, bot_settings, seeded_db_file  # noqa: F401
 from fake_botapi_load import ScriptedBotApi
 from paper_site import HOSTILE_GOOD, founder_issue, hostile_issue, new_style
+from test_hostile_bot import telegram_html_problem
 from test_jobs import ADMIN, FAST, RunningClock, at, job_settings, make_app, running  # noqa: F401
 from websites import Site, serve
 
@@ -120,6 +121,10 @@ async def test_admins_see_sources_and_fetch_from_the_bot(bot, site):  # noqa: F8
     assert "total: 2 pages (2 stored), 4 articles stored, 0 failed" in done[-1]
     listing = await bot.send("/sources", user=BOT_ADMIN)
     assert "新入库 2 版、未变 0 版、失败 0 版，4 篇" in listing[0] and "2024-11-06 期" in listing[0]
+    unknown = await bot.send("/fetch <nope> 2024-11-06", user=BOT_ADMIN)
+    assert "no source named '&lt;nope&gt;' (known: lcrb)" in unknown[0]
+    for text in listing + done + unknown:
+        assert telegram_html_problem(text) is None, text
     before = len(site.requests)
     refused = await bot.send("/fetch", user=1001)
     assert refused == ["抱歉，这个命令只有管理员可以使用。"] and len(site.requests) == before  # readers cannot

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date as Date
 
 from telegram import Update
@@ -9,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot import fetching
 from bot.auth import admin_only
-from bot.handlers.common import argument, reply
+from bot.handlers.common import argument, reply, services
 from digest import fetch
 from digest.settings import ConfigError
 
@@ -18,7 +19,7 @@ from digest.settings import ConfigError
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the configured sources, their times and what their last fetch did."""
     config = fetching.sources_of(context.application)
-    runs = fetch.last_runs(fetching._services(context.application).db)
+    runs = fetch.last_runs(services(context).db)
     await reply(update, fetching.render_sources(config, runs))
 
 
@@ -41,7 +42,7 @@ async def fetch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         for name in words:
             config.get(name)
     except ConfigError as exc:
-        await reply(update, str(exc).replace("<", "&lt;"))
+        await reply(update, html.escape(str(exc), quote=False))
         return
     reports = await fetching.fetch_now(context.application, words or None, day)
     await reply(update, fetching.render_reports(reports))
