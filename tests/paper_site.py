@@ -127,8 +127,10 @@ def _content(story_id: str, day: str = "06") -> str:
 def founder_issue(site: Site) -> str:
     """The clean issue of 2024-11-06; returns the entry page's path."""
     layout, content = LAYOUT.format(ym="202411", d="06"), CONTENT.format(ym="202411", d="06")
+    yesterday = '<a href="../05/node_01.html">上一期</a><a href="../../../index.html">最新一期</a>'
     site.add(layout + "node_01.html", node_page(1, 2, area=[_content("1001"), _content("1002")],
-                                                pdf="../../../attachment/202411/06/p01.pdf"), etag='"n1"')
+                                                pdf="../../../attachment/202411/06/p01.pdf", extra=yesterday),
+             etag='"n1"')
     site.add(layout + "node_02.html", node_page(2, 2, anchors=[_content("2001"), _content("2002")],
                                                 charset="gb2312").encode("gbk"),
              content_type="text/html", etag='"n2"')

@@ -167,6 +167,18 @@ def test_no_issue_yet_is_one_line_and_nothing_stored(run, site):
     assert result.stdout.strip() == "total: 0 pages, 0 articles stored, 1 failed"
 
 
+def test_the_latest_issue_is_never_stored_under_another_day(run, site):
+    """Sites that redirect a day not yet published to their latest issue; links to other issues."""
+    entry = founder_issue(site)
+    site.add("paper/pc/layout/202411/07/node_01.html", "", location="/" + entry, status=302)
+    result = run("fetch", "--kind", "founder", "--url", site.base + "/", "--date", "2024-11-07")
+    assert result.exit_code == 1
+    assert "not the issue of 2024-11-07 (not published yet?)" in result.stderr
+    assert store.articles_on(store.connect(run.db_path), "2024-11-07") == []
+    assert run("fetch", "--kind", "founder", "--url", site.base + "/", "--date", "2024-11-06").exit_code == 0
+    assert site.hits("paper/pc/layout/202411/05/node_01.html") == 0  # the 上一期 link is another issue
+
+
 def test_configured_sources_are_fetched_by_name(run, site, tmp_path: Path, monkeypatch):
     founder_issue(site)
     sources = tmp_path / "sources.toml"

@@ -95,7 +95,11 @@ def page_nodes(text: str, entry_url: str, source: Source) -> list[PageNode]:
     """
     doc = _document(text)
     pattern = re.compile(source.page_links)
-    urls = [entry_url] + [u for u in _hrefs(doc, entry_url) if pattern.search(urlsplit(u).path) and _on_host(u, source)]
+    # Only nodes beside the entry page: a link to yesterday's `../05/node_01.html` is another issue.
+    folder = entry_url.rsplit("/", 1)[0] + "/"
+    urls = [entry_url] + [u for u in _hrefs(doc, entry_url)
+                          if pattern.search(urlsplit(u).path) and _on_host(u, source) and u.startswith(folder)
+                          and "/" not in u[len(folder):]]
     urls = list(dict.fromkeys(urls))
     keys = [urlsplit(u).path.rsplit("/", 1)[-1] for u in urls]
     numbers = [re.fullmatch(r"node_0*(\d{1,3})\.html?", k) for k in keys]
@@ -239,6 +243,9 @@ def read_issue(source: Source, day: Date, fetcher: Fetcher, entry_url: str | Non
     """
     entry = entry_url or source.entry_url(day)
     response = fetcher.get(entry)
+    if response.url != entry and _dated(entry, day) and not _dated(response.url, day):
+        # Some sites answer a day not yet (or never) published with their latest issue.
+        raise FetchError(entry, f"redirected to {response.url}, not the issue of {day} (not published yet?)")
     try:
         text, _ = _decode(response.content, response.header_charset, source)
         nodes = page_nodes(text, entry, source)
@@ -247,6 +254,13 @@ def read_issue(source: Source, day: Date, fetcher: Fetcher, entry_url: str | Non
     seen: set[str] = set()
     for node in nodes:
         yield read_page(source, node, fetcher, seen, first=text if node.url == entry else None)
+
+
+def _dated(url: str, day: Date) -> bool:
+    """Whether a URL's path names the day, as Founder paths do (`202411/06`, `2024-11/06`, `20241106`)."""
+    y, m, d = f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}"
+    path = urlsplit(url).path
+    return any(mark in path for mark in (f"{y}{m}/{d}", f"{y}-{m}/{d}", f"{y}{m}{d}", f"{y}-{m}-{d}"))
 
 
 def read_page(
