@@ -128,3 +128,19 @@ async def test_admins_see_sources_and_fetch_from_the_bot(bot, site):  # noqa: F8
     before = len(site.requests)
     refused = await bot.send("/fetch", user=1001)
     assert refused == ["抱歉，这个命令只有管理员可以使用。"] and len(site.requests) == before  # readers cannot
+
+
+async def test_a_fetch_job_fetches_the_sources_of_its_time_only(db, pipeline, job_settings, site):  # noqa: F811
+    founder_issue(site)
+    early = make_source({"name": "early", "paper": "聊城日报", "kind": "founder", "url": site.base + "/",
+                         "times": ["05:00"], "delay": 0, "retries": 0})
+    late = dataclasses.replace(early, name="late", paper="聊城晚报", times=("06:00",))
+    services = Services(job_settings, db, pipeline, RunningClock(at("05:00", "2024-11-06")))
+    app = make_app(services, ScriptedBotApi())
+    fetching.install(app, SourcesConfig(sources=(early, late)))
+    async with running(app):
+        [job] = [j for j in app.job_queue.jobs() if j.name == "paperdigest:fetch:at@05:00"]
+        await job.run(app)  # what the JobQueue does at 05:00
+    assert len(store.articles_on(db, "2024-11-06", "聊城日报")) == 4
+    assert store.articles_on(db, "2024-11-06", "聊城晚报") == []
+    assert set(fetching.fetch.last_runs(db)) == {"early"}
