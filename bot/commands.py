@@ -14,6 +14,7 @@ SUBSCRIBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("time", "修改推送时间：/time 07:00"),
     ("counties", "选择关注的县市区"),
     ("topics", "选择关注的栏目"),
+    ("papers", "选择报纸（关注多份报纸时）"),
     ("digest", "现在看摘要：/digest 或 /digest 2026-11-20"),
     ("article", "看全文：/article 123（或直接点 /a123）"),
     ("search", "搜索旧闻：/search 光伏 -招聘"),

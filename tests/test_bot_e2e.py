@@ -105,6 +105,7 @@ async def test_every_command_end_to_end(live, bot_services, caplog):
     await command("/alerts on", "立即提醒你")
     await command("/settings", "每天 <b>07:15</b>")
     await command("/unwatch 1", "已取消关注 1。")
+    await command("/papers", "目前只有一份报纸：聊城日报")
     await command("/start@fake_digest_bot", "/subscribe 订阅", chat=GROUP)
 
     await command("/admin", "管理命令", user=ADMIN)
