@@ -22,7 +22,7 @@ from digest import fetch, store
 from digest.cli import cli
 from digest.sources.config import make_source
 from digest.sources.textfile import PageText
-from digest.sources.webfetch import Fetcher
+from digest.sources.webfetch import Fetcher, FetchError
 
 QUICK = "[defaults]\ndelay = 0\nretries = 1\nbackoff = 0\nmax_bytes = 2_000_000\n"
 
@@ -222,3 +222,11 @@ def test_a_corrected_article_is_the_only_new_one_on_its_page(db, pipeline, site)
     stored = {s.article.title: s.id for s in store.articles_on(db, "2024-11-06", "聊城日报")}
     assert report.new_article_ids == [stored[corrected.title]]
     assert GUAN.title not in stored and len(stored) == 4
+
+
+def test_a_server_dripping_bytes_is_given_up_on(site):
+    site.add("slow.html", "<p>" + "聊城" * 2000 + "</p>", drip=0.1)  # 12 kB at 1 kB a second
+    source = _source(site, "slow.html", timeout=0.5)
+    with Fetcher(source.politeness, source.allowed_hosts) as fetcher, pytest.raises(FetchError) as err:
+        fetcher.get(site.url("slow.html"))
+    assert "response too slow: not complete after 1.5 s" in str(err.value)

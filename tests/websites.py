@@ -8,6 +8,7 @@ times, and records each request (path, User-Agent, conditional headers) for the 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ class Resource:
     etag: str = ""
     huge: int = 0  # stream this many bytes of filler instead of `body`, without Content-Length
     fail_first: int = 0  # answer 500 to this many requests before the real answer
+    drip: float = 0  # send `body` 100 bytes at a time, this many seconds apart
 
 
 @dataclass
@@ -94,6 +96,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_header("Content-Length", str(len(res.body)))
         self.end_headers()
+        if res.drip:
+            try:
+                for i in range(0, len(res.body), 100):
+                    self.wfile.write(res.body[i:i + 100])
+                    self.wfile.flush()
+                    time.sleep(res.drip)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         self.wfile.write(res.body)
         site.sent_bytes += len(res.body)
 

@@ -29,6 +29,7 @@ from digest.sources.config import Politeness
 log = logging.getLogger(__name__)
 
 CACHE_TABLE = "http_cache"
+TOTAL_TIMEOUTS = 3  # a whole response may take this many `timeout`s
 _RETRY_STATUS = frozenset({500, 502, 503, 504, 429})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
@@ -195,11 +196,16 @@ class Fetcher:
             raise FetchError(url, f"response of {int(declared) / 1e6:.1f} MB is over the limit of {limit / 1e6:.1f} MB")
         chunks: list[bytes] = []
         size = 0
+        # `timeout` bounds each wait; a server dripping a byte at a time must not hold us for hours.
+        give_up = time.monotonic() + TOTAL_TIMEOUTS * self.policy.timeout
         for chunk in r.iter_bytes():
             size += len(chunk)
             if size > limit:
                 # Stop reading: the rest never crosses the wire into memory.
                 raise FetchError(url, f"response over the limit of {limit / 1e6:.1f} MB (stopped reading)")
+            if time.monotonic() > give_up:
+                seconds = TOTAL_TIMEOUTS * self.policy.timeout
+                raise FetchError(url, f"response too slow: not complete after {seconds:g} s")
             chunks.append(chunk)
         return b"".join(chunks)
 
