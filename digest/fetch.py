@@ -100,7 +100,9 @@ FetcherFactory = Callable[[Source], Fetcher]
 
 
 def default_fetcher(db: sqlite_utils.Database) -> FetcherFactory:
-    return lambda source: Fetcher(source.politeness, source.allowed_hosts, db=db)
+    """Fetchers caching in `db` and pacing each host across all the sources they serve."""
+    last_request: dict[str, float] = {}
+    return lambda source: Fetcher(source.politeness, source.allowed_hosts, db=db, last_request=last_request)
 
 
 def _read(source: Source, day: Date, fetcher: Fetcher, tz: ZoneInfo, url: str | None) -> Iterator[FetchedPage]:

@@ -230,3 +230,19 @@ def test_a_server_dripping_bytes_is_given_up_on(site):
     with Fetcher(source.politeness, source.allowed_hosts) as fetcher, pytest.raises(FetchError) as err:
         fetcher.get(site.url("slow.html"))
     assert "response too slow: not complete after 1.5 s" in str(err.value)
+
+
+def test_two_sources_on_one_host_are_paced_together(db, site):
+    """The delay holds between the last request of one source and the first of the next on the same host."""
+    entry = founder_issue(site)
+    slept: list[float] = []
+    factory = fetch.default_fetcher(db)
+    sources = [_source(site, entry, delay=30), _source(site, entry, delay=30)]
+    fetchers = [factory(s) for s in sources]
+    for f in fetchers:
+        f.sleep = slept.append
+    fetchers[0].get(site.url(entry))
+    fetchers[1].get(site.url(entry))
+    assert len(slept) == 1 and 29 < slept[0] <= 30
+    for f in fetchers:
+        f.close()

@@ -71,7 +71,8 @@ def ensure_cache_table(db: sqlite_utils.Database) -> None:
 class Fetcher:
     """GETs for one source: hosts it may visit, its politeness, a cache in `db` if given.
 
-    `sleep` and `monotonic` are parameters so tests can see the delays without waiting them out.
+    `sleep` and `monotonic` are parameters so tests can see the delays without waiting them out;
+    `last_request` is shared between the fetchers of one run.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        last_request: dict[str, float] | None = None,
     ) -> None:
         self.policy = politeness
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
@@ -90,7 +92,9 @@ class Fetcher:
         self.sleep = sleep
         self.monotonic = monotonic
         self.requests = 0
-        self._last: dict[str, float] = {}
+        # When each host was last asked; shared by the fetchers of one run (two sources on one host
+        # still get the delay between them).
+        self._last: dict[str, float] = {} if last_request is None else last_request
         # One client, one connection: a site sees us as one visitor fetching one page at a time.
         self.client = httpx.Client(
             headers={"User-Agent": politeness.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
