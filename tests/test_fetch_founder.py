@@ -246,3 +246,20 @@ def test_two_sources_on_one_host_are_paced_together(db, site):
     assert len(slept) == 1 and 29 < slept[0] <= 30
     for f in fetchers:
         f.close()
+
+
+@pytest.mark.parametrize(("names", "entry", "pages"), [
+    (["node_01.html", "node_02.html", "node_04.html"], "node_01.html", [1, 2, 4]),  # by page, a gap
+    (["node_2.htm", "node_3.htm", "node_4.htm"], "node_2.htm", [1, 2, 3]),  # old builds: CMS ids
+    (["node_74348.htm", "node_74349.htm"], "node_74348.htm", [1, 2]),
+    (["node_A1.html", "node_A2.html", "node_B1.html"], "node_A1.html", [1, 2, 3]),  # by section
+    (["node_01.html", "node_02.html", "node_03.html"], "node_02.html", [1, 2, 3]),  # entered at page 2
+])
+def test_page_numbers_follow_the_site(names, entry, pages):
+    from digest.sources.founder import page_nodes
+
+    folder = "http://x.test/html/2024-11/06/"
+    html_text = "".join(f'<a href="{n}">第{i}版</a>' for i, n in enumerate(names, start=1))
+    source = make_source({"name": "s", "kind": "founder", "url": folder + entry})
+    nodes = page_nodes(f"<html><body>{html_text}</body></html>", folder + entry, source)
+    assert [(n.key, n.number) for n in nodes] == list(zip(names, pages, strict=True))

@@ -88,24 +88,28 @@ def _on_host(url: str, source: Source) -> bool:
 
 
 def page_nodes(text: str, entry_url: str, source: Source) -> list[PageNode]:
-    """The issue's page nodes, in the entry page's order, the entry page included, numbered.
+    """The issue's page nodes, numbered, the entry page included.
 
-    A node's number is the number in its name (`node_03` is page 3) when every node has a
-    distinct one; else its position (`node_A1`, `node_B1` ...).
+    Newer builds name nodes by page (`node_01` .. `node_12`): the number in the name is the page
+    when the numbers run from 1 without big gaps. Older builds name them by a CMS id (`node_2.htm`
+    is page 1, `node_74348.htm`), others by section (`node_A1`): then the page is the node's place
+    in the entry page's list of pages.
     """
     doc = _document(text)
     pattern = re.compile(source.page_links)
     # Only nodes beside the entry page: a link to yesterday's `../05/node_01.html` is another issue.
     folder = entry_url.rsplit("/", 1)[0] + "/"
-    urls = [entry_url] + [u for u in _hrefs(doc, entry_url)
-                          if pattern.search(urlsplit(u).path) and _on_host(u, source) and u.startswith(folder)
-                          and "/" not in u[len(folder):]]
-    urls = list(dict.fromkeys(urls))
+    links = [u for u in _hrefs(doc, entry_url)
+             if pattern.search(urlsplit(u).path) and _on_host(u, source) and u.startswith(folder)
+             and "/" not in u[len(folder):]]
+    urls = list(dict.fromkeys(links if entry_url in links else [entry_url, *links]))
     keys = [urlsplit(u).path.rsplit("/", 1)[-1] for u in urls]
-    numbers = [re.fullmatch(r"node_0*(\d{1,3})\.html?", k) for k in keys]
-    if all(numbers) and len({int(m.group(1)) for m in numbers if m}) == len(urls):
-        nodes = [PageNode(u, int(m.group(1)), k) for u, m, k in zip(urls, numbers, keys, strict=True) if m]
-        return sorted(nodes, key=lambda n: n.number)
+    found = [re.fullmatch(r"node_0*(\d{1,3})\.html?", k) for k in keys]
+    numbers = [int(m.group(1)) for m in found if m]
+    if len(numbers) == len(urls) and len(set(numbers)) == len(urls) and min(numbers) == 1 \
+            and max(numbers) <= 2 * len(urls):
+        return sorted((PageNode(u, n, k) for u, n, k in zip(urls, numbers, keys, strict=True)),
+                      key=lambda node: node.number)
     return [PageNode(u, i, k) for i, (u, k) in enumerate(zip(urls, keys, strict=True), start=1)]
 
 
