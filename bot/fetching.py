@@ -55,6 +55,11 @@ def sources_of(application: App) -> SourcesConfig:
     return application.bot_data[SOURCES_KEY]
 
 
+def fetches_paper(application: App, paper: str) -> bool:
+    """Whether an enabled source brings `paper`: then its deadline alert replaces the inbox's."""
+    return any(s.paper == paper for s in sources_of(application).enabled)
+
+
 def install(application: App, sources: SourcesConfig | None = None) -> None:
     """Schedule the fetch and deadline jobs of the enabled sources (a build extension)."""
     if sources is not None:

@@ -144,3 +144,17 @@ async def test_a_fetch_job_fetches_the_sources_of_its_time_only(db, pipeline, jo
     assert len(store.articles_on(db, "2024-11-06", "聊城日报")) == 4
     assert store.articles_on(db, "2024-11-06", "聊城晚报") == []
     assert set(fetching.fetch.last_runs(db)) == {"early"}
+
+
+async def test_one_missing_issue_alert_when_a_source_brings_the_paper(db, pipeline, job_settings, site):  # noqa: F811
+    """The inbox's deadline stays quiet for a paper a source fetches: the source's alert says why."""
+    api = ScriptedBotApi()
+    services = Services(job_settings, db, pipeline, RunningClock(at("07:00", "2024-11-08")))
+    app = make_app(services, api)
+    jobs.install_jobs(app, config=FAST)
+    fetching.install(app, _config(site, "paper/pc/layout/202411/08/node_01.html"))
+    async with running(app):
+        for name in ("paperdigest:daily:deadline@07:00", "paperdigest:fetch:deadline@07:00"):
+            [job] = [j for j in app.job_queue.jobs() if j.name == name]
+            await job.run(app)
+    assert len(api.texts(ADMIN)) == 1 and "没有抓到 聊城日报 2024-11-08 的任何版面" in api.texts(ADMIN)[0]
