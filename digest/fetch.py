@@ -52,7 +52,7 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
 
 @dataclass(frozen=True)
 class PageOutcome:
-    """One page of one source: stored, replaced, unchanged, skipped or error."""
+    """One page of one source: stored, replaced, unchanged, skipped (nothing to store; `error` says why) or error."""
 
     source: str
     date: str
@@ -165,10 +165,15 @@ def fetch_sources(
 
 def _store(db: sqlite_utils.Database, pipeline: Pipeline, source: Source, day: str,
            fetched: FetchedPage) -> PageOutcome | None:
-    if fetched.skipped:
+    if fetched.skipped and fetched.number is None:
         log.info("%s %s: %s skipped: %s", source.name, day, fetched.key, fetched.skipped)
-        return None
+        return None  # a feed entry without a date: no page number to give it
     number = fetched.number if fetched.number is not None else _entry_number(db, source, day, fetched.key)
+    if fetched.skipped:
+        outcome = PageOutcome(source.name, day, fetched.key, fetched.url, number, "skipped", error=fetched.skipped,
+                              notes=fetched.notes)
+        _record_page(db, outcome)
+        return outcome
     if not fetched.ok:
         outcome = PageOutcome(source.name, day, fetched.key, fetched.url, number, "error", error=fetched.error,
                               notes=fetched.notes)
@@ -276,6 +281,8 @@ def failed_pages(db: sqlite_utils.Database, source: str, day: str) -> list[tuple
 def describe(o: PageOutcome) -> str:
     """One line for a page, as `paperdigest ingest` prints one for a file."""
     where = f"{o.source} {o.date} page {o.page} {o.key}"
+    if o.status == "skipped":
+        return f"{where}: skipped, {o.error}"
     if not o.ok:
         return f"{where}: {o.error}"
     counties = "、".join(f"{c} {n}" for c, n in o.counties.items())
@@ -286,7 +293,7 @@ def total_line(reports: Sequence[SourceReport]) -> str:
     pages = [p for r in reports for p in r.pages]
     count = Counter(p.status for p in pages)
     articles = sum(p.articles for p in pages if p.status in ("stored", "replaced"))
-    parts = [f"{count[s]} {s}" for s in ("stored", "replaced", "unchanged") if count[s]]
+    parts = [f"{count[s]} {s}" for s in ("stored", "replaced", "unchanged", "skipped") if count[s]]
     failed = count["error"] + sum(bool(r.error) for r in reports)
     return (f"total: {len(pages)} pages" + (f" ({', '.join(parts)})" if parts else "")
             + f", {articles} articles stored, {failed} failed")

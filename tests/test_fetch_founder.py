@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
-from paper_site import EXPECTED, GUAN, HOSTILE_GOOD, MISLABELLED, founder_issue, hostile_issue, new_style
+from paper_site import (
+    EXPECTED,
+    GUAN,
+    HOSTILE_GOOD,
+    MISLABELLED,
+    founder_issue,
+    hostile_issue,
+    new_style,
+    node_page,
+)
 from websites import Site, serve
 
 from digest import cli as cli_module
@@ -263,3 +272,20 @@ def test_page_numbers_follow_the_site(names, entry, pages):
     source = make_source({"name": "s", "kind": "founder", "url": folder + entry})
     nodes = page_nodes(f"<html><body>{html_text}</body></html>", folder + entry, source)
     assert [(n.key, n.number) for n in nodes] == list(zip(names, pages, strict=True))
+
+
+def test_pages_of_pictures_and_advertisements_are_skipped_not_failed(run, site):
+    layout, content = "paper/pc/layout/202411/09/", "paper/pc/content/202411/09/"
+    site.add(layout + "node_01.html", node_page(1, 3, anchors=["../../../content/202411/09/content_1.html"]))
+    site.add(layout + "node_02.html", node_page(2, 3, area=["../../../content/202411/09/content_2.html"]))
+    site.add(layout + "node_03.html", node_page(3, 3))  # a full-page advertisement: no article at all
+    site.add(content + "content_1.html", new_style(GUAN))
+    picture = new_style(dataclasses.replace(GUAN, id="2", title="图片新闻", paragraphs=()))
+    site.add(content + "content_2.html", picture.replace("<founder-content>", '<founder-content><img src="a.jpg">'))
+    result = run("fetch", "--kind", "founder", "--url", site.url(layout + "node_01.html"), "--date", "2024-11-09")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].endswith("page 2 node_02.html: skipped, no article with text")
+    assert lines[2].endswith("page 3 node_03.html: skipped, no article links (a page of advertisements or pictures?)")
+    assert lines[-1] == "total: 3 pages (1 stored, 2 skipped), 1 articles stored, 0 failed"
+    assert "skipped content_2.html: 图片新闻: no text (a picture or an advertisement)" in result.stderr

@@ -51,6 +51,10 @@ class ArticleError(Exception):
     """An article page that is not a readable article; the message says what is missing."""
 
 
+class NoText(ArticleError):
+    """An article page that is fine but has no text to store: a picture, an advertisement."""
+
+
 @dataclass(frozen=True)
 class PageNode:
     url: str
@@ -223,7 +227,7 @@ def parse_article(text: str, url: str) -> FounderArticle:
     reporters = names_in_credit(meta["author"]) if meta.get("author") else []
     reporters = list(dict.fromkeys(reporters + names))
     if not paragraphs:
-        raise ArticleError(f"{meta.get('title') or 'untitled'}: no text (a picture or an advertisement)")
+        raise NoText(f"{meta.get('title') or 'untitled'}: no text (a picture or an advertisement)")
     article = Article(
         kind="news", title=meta.get("title", ""), kicker=meta.get("introtitle", ""), subtitle=meta.get("subtitle", ""),
         reporters=tuple(reporters), paragraphs=tuple(paragraphs),
@@ -288,12 +292,11 @@ def read_page(
             response = fetcher.get(url)
             text, encoding = _decode(response.content, response.header_charset, source)
             found = parse_article(text, url)
+        except NoText as exc:
+            notes.append(f"skipped {_name(url)}: {exc}")
+            continue
         except (FetchError, ArticleError) as exc:
-            reason = _reason(exc)
-            if "no text" in reason:
-                notes.append(f"skipped {_name(url)}: {reason}")
-            else:
-                failures.append(f"{_name(url)}: {reason}")
+            failures.append(f"{_name(url)}: {_reason(exc)}")
             continue
         if found.id in seen:
             continue  # continued from an earlier page: stored once, where it starts
@@ -303,8 +306,10 @@ def read_page(
     if failures:
         return _pdf_fallback(source, node, fetcher, links, failures, notes)
     if not articles:
-        return FetchedPage(node.key, node.url, node.number, notes=tuple(notes),
-                           error="no article on this page" + (f" ({'; '.join(notes)})" if notes else ""))
+        # Nothing failed, nothing to store: a page of advertisements or pictures. Said, not retried.
+        why = "no article links (a page of advertisements or pictures?)" if not links.articles else \
+            "no article with text"
+        return FetchedPage(node.key, node.url, node.number, notes=tuple(notes), skipped=why)
     return FetchedPage(node.key, node.url, node.number, articles=tuple(articles),
                        encoding="/".join(dict.fromkeys(encodings)), notes=tuple(notes))
 
