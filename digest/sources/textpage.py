@@ -40,6 +40,7 @@ _CLOSING_START = "，。、；：！？”’）》」』,.;:!?)"
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日")
 # Unicode categories of emoji, their modifiers and joiners: skipped when looking at a line's end.
 _DECORATION = frozenset(("So", "Sk", "Mn", "Me", "Cf", "Cs", "Co"))
+_PHOTO_CREDIT = re.compile(r"[摄攝]\s*$")  # `本报记者 X 摄`: a photo's credit, never a byline
 _COUNTY_KICKER = re.compile(r"^(我市|全市|[\u4e00-\u9fff]{1,3}(市|县|区))$")
 
 
@@ -518,7 +519,8 @@ def _headlines_last(units: list[_Block]) -> list[_Block]:
                 flush([unit])
             else:
                 cut = _caption_start(body)
-                if cut is None and following is not None and _is_head(following):
+                photo = bool(_PHOTO_CREDIT.search(unit.text))
+                if cut is None and following is not None and _is_head(following) and not photo:
                     flush()
                     top.append(unit)
                     continue
