@@ -519,12 +519,17 @@ def _headlines_last(units: list[_Block]) -> list[_Block]:
                 flush([unit])
             else:
                 cut = _caption_start(body)
-                photo = bool(_PHOTO_CREDIT.search(unit.text))
+                after = next((u for u in units[i + 1:] if not _is_head(u)), None)
+                # A credit `摄`, or a byline over a story credited in its own dateline, is a photo's.
+                photo = bool(_PHOTO_CREDIT.search(unit.text)) or (after is not None and _opens_dateline(after.text))
                 if cut is None and following is not None and _is_head(following) and not photo:
                     flush()
                     top.append(unit)
                     continue
-                cut = len(body) - 1 if cut is None else cut
+                if cut is None:
+                    # No width tells: a caption opens with the photo's date, else is one paragraph.
+                    dated = [k for k in range(max(1, len(body) - 3), len(body)) if _LEADING_DATE.match(body[k].text)]
+                    cut = dated[-1] if dated else len(body) - 1
                 caption = body[cut:]
                 del body[cut:]
                 flush()
