@@ -6,8 +6,10 @@ ends mid-sentence; news opens with a dateline `本报讯（记者 X 通讯员 Y�
 with a credit `■ 本报记者 X`; features carry a byline either above the body or below the headline.
 
 We work in three passes over plain data: lines -> blocks (runs of lines between blank lines,
-cut again at datelines and bylines) -> units (paragraphs, headline blocks, bylines, with column
-breaks mended) -> articles.
+cut again at datelines and bylines, and where the lines' widths end a unit: see lineshape, for
+text with no blank lines such as `pdftotext -raw`) -> units (paragraphs, headline blocks,
+bylines, with column breaks mended; on a page that prints headlines first, each headline moved
+after its body) -> articles.
 """
 
 from __future__ import annotations
