@@ -21,6 +21,7 @@ number of characters.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import statistics
@@ -45,7 +46,7 @@ class Line:
     blank_before: bool = False
     indent: float = 0.0  # leading spaces, in character widths
 
-    @property
+    @functools.cached_property
     def width(self) -> float:
         return self.indent + text_width(_SPACE_NEAR_CJK.sub("", self.text))
 
