@@ -255,8 +255,8 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
     if line.kind != "text" or before.kind == "byline" or after.kind != "text" or line.blank_before or (
             after.blank_before):
         return False
-    if not titled(line.text):
-        return False
+    if not titled(line.text) or (before.kind == "dateline" and not re.search("[）)]", before.text)):
+        return False  # names wrapped inside a dateline's open bracket are its credit
     tol = max(shape.tolerance(j - 1), shape.tolerance(j + 1))
     return (
         shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku
