@@ -194,7 +194,8 @@ def test_caption_told_from_the_story_above_by_its_width():
 def test_dateline_wrapped_over_three_lines_keeps_its_names():
     """A short line inside a dateline's open bracket is its credit, not an interleaved headline."""
     articles, skipped = split_page(
-        "本报讯（记者 季雪松\n 通讯员 范文\n涛）11月20日，记者来到某镇，只见一排排光伏\n板整齐铺设在农户屋顶上。\n\n光伏点亮乡村路\n")
+        "本报讯（记者 季雪松\n 通讯员 范文\n涛）11月20日，记者来到某镇，只见一排排光伏\n"
+        "板整齐铺设在农户屋顶上。\n\n光伏点亮乡村路\n")
     assert skipped == []
     [a] = articles
     assert (a.title, a.reporters) == ("光伏点亮乡村路", ("季雪松", "范文涛"))
