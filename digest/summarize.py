@@ -253,15 +253,23 @@ class TextRankSummarizer(_Extractive):
         if not n:
             return sentences, _Ranking([])
         rows, cols, size = self._word_ids([*(s.text for s in sentences), title])
-        incidence = np.zeros((n + 1, max(size, 1)))
-        incidence[rows, cols] = 1.0  # a word repeated within a sentence counts once, as in the paper
-        in_title = incidence[n] > 0  # the last row is the title
-        incidence = incidence[:n]
-        distinct = incidence.sum(axis=1)
-        told = incidence[:, in_title].sum(axis=1) / np.maximum(distinct, 1.0)
-        # Only words in two sentences or more can be shared: the product over those alone is
-        # small enough that BLAS never spreads it over threads (which a loaded machine punishes).
-        shared = incidence[:, incidence.sum(axis=0) >= 2]
+        # Each (text, word) once: a word repeated within a sentence counts once, as in the paper.
+        # Kept as pairs, not a sentences × vocabulary matrix: a long article's would be a large
+        # allocation on every call, and page faults are what a loaded machine makes slow.
+        pairs = np.unique(rows * max(size, 1) + cols)
+        rows, cols = pairs // max(size, 1), pairs % max(size, 1)
+        in_title = np.zeros(max(size, 1), dtype=bool)
+        in_title[cols[rows == n]] = True  # the last text is the title
+        body = rows < n
+        rows, cols = rows[body], cols[body]
+        distinct = np.bincount(rows, minlength=n).astype(float)
+        told = np.bincount(rows, weights=in_title[cols], minlength=n) / np.maximum(distinct, 1.0)
+        # Only words in two sentences or more can be shared: the product over those alone is small.
+        spread = np.bincount(cols, minlength=max(size, 1))
+        keep = spread[cols] >= 2
+        column = np.cumsum(spread >= 2) - 1
+        shared = np.zeros((n, int((spread >= 2).sum())))
+        shared[rows[keep], column[cols[keep]]] = 1.0
         overlap = shared @ shared.T
         np.fill_diagonal(overlap, 0.0)
         log_length = np.log(np.maximum(distinct, 2))
