@@ -187,6 +187,7 @@ def main() -> None:
     parser.add_argument("--outage", type=float, default=0.0, help="seconds of 502 for everything")
     parser.add_argument("--outage-at", type=float, default=20.0, help="when the outage starts (s after the first send)")
     parser.add_argument("--read-timeout", type=float, default=5.0)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log 429s, outages and give-ups")
     parser.add_argument("--faults", action="store_true",
                         help="the issue-14 mix: 3 parts, sender at 35/s over a 30/s server, 0.5%% slow, 0.5%% drops,"
                              " 2%% 500s, a 60 s outage 20 s in")
@@ -194,7 +195,8 @@ def main() -> None:
     if args.faults:
         args.parts, args.rate, args.server_rate, args.fail = 3, 35.0, 30.0, 0.02
         args.slow, args.drop, args.outage = args.slow or 0.005, args.drop or 0.005, args.outage or 60.0
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = DeliveryConfig(rate_per_second=args.rate, per_chat_interval=1.0, max_in_flight=args.in_flight)
     fake, port = start_fake(args)
     reported: set[int] = set()

@@ -423,7 +423,8 @@ class Sender:
         chat = row.chat_id
         verdict = result.verdict
         if verdict is Verdict.RATE_LIMITED:
-            log.warning("429 for chat %s: every send waits %.0f s", chat, result.retry_after)
+            log.warning("429 for chat %s at %.1f/s: every send waits %.0f s", chat, self._pacer.rate,
+                        result.retry_after)
             self.report.rate_limited += 1
             if now >= self._pacer.paused_until:  # once per flood, not once per send in flight
                 self._pacer.slow_down()
