@@ -149,7 +149,7 @@ class DeliveryConfig:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     outage_after: int = 3  # failures in a row (no success between) that pause every send
-    probe_max: float = 15.0  # longest pause between probes during an outage
+    probe_max: float = 5.0  # longest pause between probes during an outage: resume soon after it ends
     # Concurrent requests: enough to hide Telegram's latency at the rate, within the connection pool.
     max_in_flight: int = 32
     refill_every: float = 5.0
