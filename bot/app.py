@@ -160,9 +160,10 @@ async def polling(application: App, *, timeout: float = 10, poll_interval: float
 def scheduling(application: App) -> None:
     """Digests at each subscriber's time, the inbox ingest and the outbox sender (bot/jobs.py)."""
     # Imported here: only `paperdigest run` schedules; tests and the terminal chat build without it.
-    from bot import jobs
+    from bot import fetching, jobs
 
     jobs.install_jobs(application)
+    fetching.install(application)  # the sources' fetch times and deadlines (config/sources.toml)
     hooks.on_schedule_changed(application, jobs.reschedule)
 
 

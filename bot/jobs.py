@@ -260,6 +260,10 @@ async def check_deadline(application: Application) -> bool:
 
 
 async def _deadline(context: CallbackContext) -> None:
+    from bot import fetching  # the sources' own deadline alert names why (404, a network error ...)
+
+    if fetching.fetches_paper(context.application, _services(context.application).settings.paper):
+        return
     await check_deadline(context.application)
 
 
