@@ -20,12 +20,11 @@ from typing import Any
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CommandHandler, Defaults, filters
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import handlers, hooks, lifecycle, notices, redact
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
-from bot.handlers import requeue
 from bot.handlers.common import QUERIES_KEY
 from bot.keyboards import QueryStore
 from bot.schedule import parse_duration
@@ -102,9 +101,6 @@ def build_application(
     _use_stored_taxonomy(services)
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[QUERIES_KEY] = QueryStore()
-    # /requeue lives beside the handlers, registered here (issue 14) and before them, ahead of their
-    # catch-all for unknown commands; never from an edited message.
-    application.add_handler(CommandHandler("requeue", requeue.requeue, filters=~filters.UpdateType.EDITED))
     handlers.register(application)
     for extend in extensions:
         extend(application)

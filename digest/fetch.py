@@ -27,7 +27,7 @@ from digest.sources.config import Source
 from digest.sources.fetched import FetchedPage
 from digest.sources.textfile import PageError
 from digest.sources.webfetch import Fetcher, FetchError
-from digest.store import store_page
+from digest.store import articles_on, store_page
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +202,7 @@ def _store(db: sqlite_utils.Database, pipeline: Pipeline, source: Source, day: s
 
 
 def _texts_on_page(db: sqlite_utils.Database, paper: str, day: str, page: int) -> set[tuple[str, str]]:
-    rows = db.execute("SELECT title, body FROM articles WHERE paper = ? AND date = ? AND page = ?", [paper, day, page])
-    return {(r[0], r[1]) for r in rows}
+    return {(s.article.title, s.article.body) for s in articles_on(db, day, paper) if s.page == page}
 
 
 def _entry_number(db: sqlite_utils.Database, source: Source, day: str, key: str) -> int:

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from offline_request import OfflineRequest
 from telegram import Update
-from telegram.ext import CommandHandler
 
+from bot import handlers
 from bot.app import build_application
 from bot.auth import REFUSAL
 from bot.commands import ADMIN_COMMANDS
@@ -39,7 +39,7 @@ ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot, the sender of an a
 ATTEMPTS = {
     "admin": "", "ingest": "2026-11-22", "topic_add": "冬季供暖 供暖:10", "topic_kw": "教育 +研学:2",
     "topic_del": "时政", "topic_preview": "教育", "schedule": "digest 06:00", "stats": "", "broadcast": "大家好",
-    "sources": "", "fetch": "lcrb 2026-11-21", "requeue": "all",
+    "sources": "", "fetch": "lcrb 2026-11-21", "requeue": "1",
 }
 
 # --- Telegram HTML: what the Bot API accepts with parse_mode=HTML ----------------------------------------------
@@ -103,9 +103,7 @@ async def test_non_admin_is_refused_logged_and_nothing_changes(
     assert [p["chat_id"] for p in sent_since(bot, start)] == [where], "nobody else hears of it"
     assert snapshot(bot.db) == before
     assert bot.services.pipeline.tagger.taxonomy.names == names
-    callback = next(h.callback for group in bot.application.handlers.values() for h in group
-                    if isinstance(h, CommandHandler) and command in h.commands)
-    assert f"refused {callback.__name__}: /{command}" in caplog.text
+    assert f"refused {handlers.COMMANDS[command].__name__}: /{command}" in caplog.text
     assert f"(user {STRANGER}, chat {where})" in caplog.text
 
 

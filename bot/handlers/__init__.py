@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import admin, errors, papers, reading, sources, subscriber, watching
+from bot.handlers import admin, errors, papers, reading, requeue, sources, subscriber, watching
 
 COMMANDS = {
     "start": subscriber.start,
@@ -36,6 +36,7 @@ COMMANDS = {
     "broadcast": admin.broadcast,
     "sources": sources.sources,
     "fetch": sources.fetch_command,
+    "requeue": requeue.requeue,
 }
 
 
