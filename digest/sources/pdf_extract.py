@@ -86,22 +86,59 @@ def extract_pdfium(path: str, max_pages: int) -> list[dict[str, Any]]:
                 size = max(box.top - box.bottom, 1.0)
             chars.append([ch, round(box.left, 2), round(box.right, 2), round(height - oy.value, 2), round(size, 2), font])
         shapes = []
-        images = 0
-        for n, obj in enumerate(page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE], max_depth=4)):
+        images = unread = 0
+        kinds = [raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_TEXT]
+        for n, obj in enumerate(page.get_objects(filter=kinds, max_depth=4)):
             if n > MAX_OBJECTS_PER_PAGE:
                 raise ExtractError(f"page {index + 1} holds over {MAX_OBJECTS_PER_PAGE:,} drawing objects")
             left, low, right, high = obj.get_bounds()
+            if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+                # PDFium leaves out of its text a text object it finds no width for: one character
+                # of a font that is not embedded (a headline's last line `路`). Such a page is
+                # read again with pdfminer, slower but complete.
+                unread += right - left < 0.01
+                continue
             image = obj.type == raw.FPDF_PAGEOBJ_IMAGE
             images += image
             shape = _shape(left, height - high, right, height - low, image)
             if shape:
                 shapes.append(shape)
         pages.append({"width": round(width, 2), "height": round(height, 2), "chars": chars,
-                      "fonts": list(fonts), "shapes": shapes, "images": images})
+                      "fonts": list(fonts), "shapes": shapes, "images": images, "engine": "pdfium"})
+        if unread:
+            pages[-1].update(_pdfminer_chars(path, index))
         textpage.close()
         page.close()
     pdf.close()
     return pages
+
+
+_plumber_pdf: Any = None
+
+
+def _pdfminer_chars(path: str, index: int) -> dict[str, Any]:
+    """One page's characters as pdfplumber reads them (the file is opened once per process)."""
+    global _plumber_pdf
+    import pdfplumber
+
+    if _plumber_pdf is None:
+        _plumber_pdf = pdfplumber.open(path)
+    chars, fonts = _plumber_chars(_plumber_pdf.pages[index])
+    return {"chars": chars, "fonts": fonts, "engine": "pdfium+pdfminer"}
+
+
+def _plumber_chars(page: Any) -> tuple[list[Char], list[str]]:
+    fonts: dict[str, int] = {}
+    chars = []
+    for c in page.chars:
+        if c["text"].isspace() and c["text"] not in " \u3000":
+            continue
+        font = fonts.setdefault(c["fontname"], len(fonts))
+        # pdfminer's box is the font's ascent..descent: its bottom is near the baseline.
+        baseline = c["bottom"] - 0.12 * c["size"]
+        chars.append([c["text"], round(c["x0"], 2), round(c["x1"], 2), round(baseline, 2), round(c["size"], 2), font])
+    page.flush_cache()
+    return chars, list(fonts)
 
 
 def extract_pdfplumber(path: str, max_pages: int) -> list[dict[str, Any]]:
@@ -120,21 +157,12 @@ def extract_pdfplumber(path: str, max_pages: int) -> list[dict[str, Any]]:
             raise ExtractError(f"{len(pdf.pages)} pages is too many (limit {max_pages})")
         pages = []
         for page in pdf.pages:
-            fonts: dict[str, int] = {}
-            chars = []
-            for c in page.chars:
-                if c["text"].isspace() and c["text"] not in " \u3000":
-                    continue
-                font = fonts.setdefault(c["fontname"], len(fonts))
-                # pdfminer's box is the font's ascent..descent: its bottom is near the baseline.
-                baseline = c["bottom"] - 0.12 * c["size"]
-                chars.append([c["text"], round(c["x0"], 2), round(c["x1"], 2), round(baseline, 2),
-                              round(c["size"], 2), font])
+            chars, fonts = _plumber_chars(page)
             shapes = [s for s in (
                 _shape(o["x0"], o["top"], o["x1"], o["bottom"], kind == "images")
                 for kind in ("rects", "lines", "images") for o in getattr(page, kind)) if s]
             pages.append({"width": float(page.width), "height": float(page.height), "chars": chars,
-                          "fonts": list(fonts), "shapes": shapes, "images": len(page.images)})
+                          "fonts": fonts, "shapes": shapes, "images": len(page.images), "engine": "pdfminer"})
         return pages
 
 

@@ -150,16 +150,16 @@ def _rows(chars: Sequence[list]) -> list[list[list]]:
     return rows
 
 
-def segments(chars: Sequence[list]) -> list[Segment]:
-    """Cut each row at gaps wider than 0.6 em that no drawn space bridges: a gutter between two
-    columns, or two headlines side by side. Pieces of one letter-spaced line are joined again
+def segments(chars: Sequence[list], body: float) -> list[Segment]:
+    """Cut each row at gaps wider than 0.6 em (of the body, for larger type) that no drawn space
+    bridges: a gutter between two columns, or two headlines side by side. Pieces of one letter-spaced line are joined again
     when an article's lines are read (they share a column)."""
     pieces: list[list[list]] = []
     for row in _rows(chars):
         row.sort(key=lambda c: c[1])
         current = [row[0]]
         for c in row[1:]:
-            if c[1] - current[-1][2] > 0.6 * c[4]:
+            if c[1] - current[-1][2] > min(0.6 * c[4], 0.9 * body):
                 pieces.append(current)
                 current = []
             current.append(c)
@@ -293,10 +293,11 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
     nothing stands above (a centred headline is narrower than its article)."""
     x0, x1 = h.x0, h.x1
     first = []
+    own = {id(s) for s in h.segments}
     for s in segs:
-        if not (h.bottom - 0.5 * s.size <= s.top <= h.bottom + 3.5 * body):
+        if not (h.bottom - 0.5 * s.size <= s.top <= h.bottom + 8 * body):
             continue
-        blocked = any(t is not s and t.x0 < s.x1 and t.x1 > s.x0 and h.top - 0.5 * body <= t.top < s.top
+        blocked = any(t is not s and id(t) not in own and t.x0 < s.x1 and t.x1 > s.x0 and h.top - 0.5 * body <= t.top < s.top
                       for t in segs)
         if not blocked:
             first.append(s)
@@ -403,7 +404,7 @@ def layout_page(page: dict) -> LaidOutPage:
     """Split one page (as pdf_extract gives it) into articles, page metadata and skipped text."""
     chars, shapes = page["chars"], page["shapes"]
     height, width = page["height"], page["width"]
-    segs = segments(chars) if chars else []
+    segs = segments(chars, body_size([c for c in chars if not c[0].isspace()])) if chars else []
     header_end, footer_start = _strips(segs, shapes, height, width)
     header = [s for s in segs if s.bottom <= header_end + 1]
     footer = [s for s in segs if s.top >= footer_start - 1]
