@@ -84,7 +84,8 @@ def extract_pdfium(path: str, max_pages: int) -> list[dict[str, Any]]:
             font = fonts.setdefault(name.value.decode("latin-1", "replace"), len(fonts))
             if size <= 1.0:  # a font scaled by its matrix: take the glyph box's width
                 size = max(box.top - box.bottom, 1.0)
-            chars.append([ch, round(box.left, 2), round(box.right, 2), round(height - oy.value, 2), round(size, 2), font])
+            chars.append([ch, round(box.left, 2), round(box.right, 2), round(height - oy.value, 2),
+                          round(size, 2), font])
         shapes = []
         images = unread = 0
         kinds = [raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_TEXT]

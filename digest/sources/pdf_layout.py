@@ -14,6 +14,7 @@ Text that no headline or picture owns is handed to the text-page splitter, so it
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -152,8 +153,8 @@ def _rows(chars: Sequence[list]) -> list[list[list]]:
 
 def segments(chars: Sequence[list], body: float) -> list[Segment]:
     """Cut each row at gaps wider than 0.6 em (of the body, for larger type) that no drawn space
-    bridges: a gutter between two columns, or two headlines side by side. Pieces of one letter-spaced line are joined again
-    when an article's lines are read (they share a column)."""
+    bridges: a gutter between two columns, or two headlines side by side. Pieces of one
+    letter-spaced line are joined again when an article's lines are read (they share a column)."""
     pieces: list[list[list]] = []
     for row in _rows(chars):
         row.sort(key=lambda c: c[1])
@@ -196,10 +197,8 @@ def page_meta(header: list[Segment], footer: list[Segment]) -> PageMeta:
             meta.label = re.sub(r"\s", "", m.group(0))
         if not meta.date and (m := _DATE.search(joined)):
             y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
-            try:
+            with contextlib.suppress(ValueError):
                 meta.date = Date(y, mo, d).isoformat()
-            except ValueError:
-                pass
     rest = _EDITORS.sub(" ", text)
     rest = _DATE.sub(" ", _PAGE_NO.sub(" ", rest))
     for word in re.split(r"[\s·|｜/]+", rest):
@@ -297,8 +296,8 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
     for s in segs:
         if not (h.bottom - 0.5 * s.size <= s.top <= h.bottom + 8 * body):
             continue
-        blocked = any(t is not s and id(t) not in own and t.x0 < s.x1 and t.x1 > s.x0 and h.top - 0.5 * body <= t.top < s.top
-                      for t in segs)
+        blocked = any(t is not s and id(t) not in own and t.x0 < s.x1 and t.x1 > s.x0
+                      and h.top - 0.5 * body <= t.top < s.top for t in segs)
         if not blocked:
             first.append(s)
     changed = True
