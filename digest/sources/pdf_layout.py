@@ -304,7 +304,7 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
     while changed:
         changed = False
         for s in first:
-            if s.x1 > x0 - 2.5 * body and s.x0 < x1 + 2.5 * body and (s.x0 < x0 or s.x1 > x1):
+            if s.x1 > x0 - 4.5 * body and s.x0 < x1 + 4.5 * body and (s.x0 < x0 or s.x1 > x1):  # gutter + indent
                 x0, x1 = min(x0, s.x0), max(x1, s.x1)
                 changed = True
     return x0, x1
