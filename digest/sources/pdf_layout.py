@@ -376,11 +376,11 @@ def _article(segs: list[Segment], headline: Headline | None, photo: bool) -> tup
     kicker, title, subtitle = headline_parts(headline) if headline else ("", "", "")
     dateline = ""
     if paragraphs and _DATELINE_BARE.match(paragraphs[0][0]):
-        first = join_lines(_join_credit(paragraphs[0]))
+        first = _join(_join_credit(paragraphs[0]))
         match = _DATELINE.match(first)
         if match:
             dateline, paragraphs[0] = match.group(1), [first[match.end():]]
-    body = tuple(p for p in (normalise_spacing(join_lines(lines)) for lines in paragraphs) if p)
+    body = tuple(p for p in (normalise_spacing(_join(lines)) for lines in paragraphs) if p)
     if not body:
         return None, " ".join(part for part in (kicker, title, subtitle, *credits) if part)
     reporters = names_in_credit(dateline) + names_in_credit(" ".join(credits))
@@ -390,6 +390,16 @@ def _article(segs: list[Segment], headline: Headline | None, photo: bool) -> tup
         body = ("".join(body),)
     return Article(kind=kind, kicker=kicker, title=title, subtitle=subtitle,
                    reporters=tuple(dict.fromkeys(reporters)), paragraphs=body), ""
+
+
+def _join(lines: list[str]) -> str:
+    """Wrapped lines joined: a space only between two Latin words (`11月2` + `0日` is one number)."""
+    out = ""
+    for line in (ln.strip() for ln in lines):
+        if out and line and out[-1].isascii() and out[-1].isalpha() and line[0].isascii() and line[0].isalpha():
+            out += " "
+        out += line
+    return out
 
 
 def _add(paragraphs: list[list[str]], text: str, new: bool) -> None:
