@@ -164,3 +164,13 @@ def test_cli_parse_jsonl_gives_page(stories, tmp_path):
     assert len(rows) == len(made.gold)
     assert {r["page"] for r in rows} == {p["page"] for p in made.pages}
     assert all(r["file"] == "issue.pdf" and r["summary"] for r in rows)
+
+
+def test_a_pipe_named_pdf_is_refused_without_blocking(tmp_path):
+    import os
+
+    from digest.sources.pdf import is_pdf
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    assert not is_pdf(fifo)

@@ -51,6 +51,8 @@ def is_pdf(path: Path | str) -> bool:
     if str(path).lower().endswith(".pdf"):
         return True
     try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):
+            return False  # a pipe or a device would block the read; the text reader refuses it
         with Path(path).open("rb") as f:
             return b"%PDF-" in f.read(1024)
     except OSError:
