@@ -296,16 +296,25 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
     for s in segs:
         if not (h.bottom - 0.5 * s.size <= s.top <= h.bottom + 8 * body):
             continue
+        # Blocked: something stands above it at the headline's height, or a line runs straight
+        # into it (the last lines of the article before, not the first of this one).
         blocked = any(t is not s and id(t) not in own and t.x0 < s.x1 and t.x1 > s.x0
-                      and h.top - 0.5 * body <= t.top < s.top for t in segs)
+                      and (h.top - 0.5 * body <= t.top < s.top or s.top - 1.2 * s.size < t.bottom < s.top)
+                      for t in segs)
         if not blocked:
             first.append(s)
+    # A first line may be short (`准调控。`) or indented: take the width of the column it opens.
+    spans = []
+    for s in first:
+        below = [t for t in segs if abs(t.size - s.size) < 0.5 and s.top <= t.top <= s.top + 6 * body
+                 and t.x0 < s.x1 and t.x1 > s.x0 - 2.5 * body and abs(t.x0 - s.x0) <= 2.5 * body]
+        spans.append((min(t.x0 for t in below), max(t.x1 for t in below)))
     changed = True
     while changed:
         changed = False
-        for s in first:
-            if s.x1 > x0 - 4.5 * body and s.x0 < x1 + 4.5 * body and (s.x0 < x0 or s.x1 > x1):  # gutter + indent
-                x0, x1 = min(x0, s.x0), max(x1, s.x1)
+        for a, b in spans:
+            if b > x0 - 2.5 * body and a < x1 + 2.5 * body and (a < x0 or b > x1):  # across a gutter
+                x0, x1 = min(x0, a), max(x1, b)
                 changed = True
     return x0, x1
 
