@@ -418,6 +418,25 @@ def _add(paragraphs: list[list[str]], text: str, new: bool) -> None:
         paragraphs[-1].append(text)
 
 
+def _owner(s: Segment, headlines: list[Headline], claims: list[tuple[float, float]]) -> int | None:
+    """The headline a line belongs to: the nearest above whose columns it sits under. Two headlines
+    side by side that both claim it (a centred one widened over a neighbour's last column) are
+    decided by which one's own words stand over it, else which stands nearer."""
+    cands = [i for i, h in enumerate(headlines) if h.bottom <= s.top + 0.5 * s.size
+             and min(claims[i][1], s.x1) - max(claims[i][0], s.x0) >= 0.5 * s.width]
+    if not cands:
+        return None
+    lowest = max(cands, key=lambda i: headlines[i].bottom)
+    low = headlines[lowest]
+    rivals = [i for i in cands if headlines[i].top < low.bottom and low.top < headlines[i].bottom]
+
+    def distance(i: int) -> float:
+        h = headlines[i]
+        return max(h.x0 - s.x1, s.x0 - h.x1, 0.0)
+
+    return min(rivals, key=lambda i: (distance(i), -headlines[i].bottom))
+
+
 def layout_page(page: dict) -> LaidOutPage:
     """Split one page (as pdf_extract gives it) into articles, page metadata and skipped text."""
     chars, shapes = page["chars"], page["shapes"]
@@ -445,13 +464,7 @@ def layout_page(page: dict) -> LaidOutPage:
     claims = [_claim(h, rest + big, body) for h in headlines]
     orphans: list[Segment] = []
     for s in rest:
-        best = None
-        for i, h in enumerate(headlines):
-            x0, x1 = claims[i]
-            overlap = min(x1, s.x1) - max(x0, s.x0)
-            if overlap >= 0.5 * s.width and h.bottom <= s.top + 0.5 * s.size and (
-                    best is None or h.bottom > headlines[best].bottom):
-                best = i
+        best = _owner(s, headlines, claims)
         if best is None:
             orphans.append(s)
         else:
