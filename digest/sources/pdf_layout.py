@@ -313,7 +313,7 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
     while changed:
         changed = False
         for a, b in spans:
-            if b > x0 - 2.5 * body and a < x1 + 2.5 * body and (a < x0 or b > x1):  # across a gutter
+            if b > x0 - 4 * body and a < x1 + 4 * body and (a < x0 or b > x1):  # across a gutter
                 x0, x1 = min(x0, a), max(x1, b)
                 changed = True
     return x0, x1
