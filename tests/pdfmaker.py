@@ -261,10 +261,14 @@ def _plan_rows(stories: list[Story], style: _Style, room: float, rng: random.Ran
                 stack.append(rest.pop(0))
             slots.append((col, span, stack))
         height = max(sum(_layout_height(st, style, span) for st in stack) for _, span, stack in slots)
-        if height > room and rows:
+        if height > room:
             for _, _, stack in reversed(slots):
                 rest[:0] = stack
-            break
+            if rows:
+                break  # the next page
+            # First row of a page and still too tall: the first story alone, across the page.
+            slots = [(0, style.columns, [rest.pop(0)])]
+            height = _layout_height(slots[0][2][0], style, style.columns)
         rows.append((slots, height))
         room -= height
     return rows, rest
