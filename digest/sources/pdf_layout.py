@@ -303,6 +303,11 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
                       for t in segs)
         if not blocked:
             first.append(s)
+    # An article's columns start no higher than its text right under the headline: a column that
+    # starts higher belongs to the neighbour whose shorter headline stands beside this one.
+    under = [s.top for s in first if s.x0 < h.x1 and s.x1 > h.x0]
+    if under:
+        first = [s for s in first if s.top >= min(under) - 0.3 * s.size or _is_byline(s.text)]
     # A first line may be short (`准调控。`) or indented: take the width of the column it opens.
     spans = []
     for s in first:
