@@ -303,11 +303,14 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
                       for t in segs)
         if not blocked:
             first.append(s)
-    # An article's columns start no higher than its text right under the headline: a column that
-    # starts higher belongs to the neighbour whose shorter headline stands beside this one.
-    under = [s.top for s in first if s.x0 < h.x1 and s.x1 > h.x0]
-    if under:
-        first = [s for s in first if s.top >= min(under) - 0.3 * s.size or _is_byline(s.text)]
+    # An article's columns start level with its text right under the headline (a byline aside):
+    # a column starting higher or lower belongs to the neighbour whose headline stands beside.
+    under = [s for s in first if s.x0 < h.x1 and s.x1 > h.x0]
+    level = [s.top for s in under if not _is_byline(s.text)]
+    if level:
+        first = [s for s in first if abs(s.top - min(level)) <= 0.5 * s.size or _is_byline(s.text)]
+    elif under:
+        first = [s for s in first if s.top >= min(s.top for s in under) - 0.3 * s.size]
     # A first line may be short (`准调控。`) or indented: take the width of the column it opens.
     spans = []
     for s in first:
