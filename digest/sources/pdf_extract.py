@@ -107,7 +107,7 @@ def extract_pdfium(path: str, max_pages: int) -> list[dict[str, Any]]:
         pages.append({"width": round(width, 2), "height": round(height, 2), "chars": chars,
                       "fonts": list(fonts), "shapes": shapes, "images": images, "engine": "pdfium"})
         if unread:
-            pages[-1].update(_pdfminer_chars(path, index))
+            pages[-1].update(_add_pdfminer_chars(path, index, chars, list(fonts)))
         textpage.close()
         page.close()
     pdf.close()
@@ -117,15 +117,39 @@ def extract_pdfium(path: str, max_pages: int) -> list[dict[str, Any]]:
 _plumber_pdf: Any = None
 
 
-def _pdfminer_chars(path: str, index: int) -> dict[str, Any]:
-    """One page's characters as pdfplumber reads them (the file is opened once per process)."""
+def _add_pdfminer_chars(path: str, index: int, chars: list[Char], fonts: list[str]) -> dict[str, Any]:
+    """The page's characters with those PDFium left out added from pdfminer (the file is opened
+    once per process). Each engine misses what the other reads (pdfminer drops `·` of the CID
+    font), so PDFium's characters stay and pdfminer's fill in where PDFium has none."""
     global _plumber_pdf
     import pdfplumber
 
     if _plumber_pdf is None:
         _plumber_pdf = pdfplumber.open(path)
-    chars, fonts = _plumber_chars(_plumber_pdf.pages[index])
-    return {"chars": chars, "fonts": fonts, "engine": "pdfium+pdfminer"}
+    extra, extra_fonts = _plumber_chars(_plumber_pdf.pages[index])
+    # pdfminer's baseline is estimated from its box: shift it onto PDFium's by the median offset
+    # of the characters both read (in ems: it grows with the type size).
+    where: dict[tuple[str, int], list[float]] = {}
+    for c in chars:
+        where.setdefault((c[0], round(c[1])), []).append(c[3])
+    offsets = sorted((base - c[3]) / c[4] for c in extra for base in where.get((c[0], round(c[1])), ())
+                     if abs(base - c[3]) < 0.5 * c[4])
+    shift = offsets[len(offsets) // 2] if offsets else 0.0
+    # What PDFium skips is a text object of one character (a line of its own: `路`, `。`); a
+    # pdfminer character is taken only where PDFium has no character near it on that line, so
+    # a line PDFium read is never doubled, even where pdfminer places its characters otherwise.
+    grid = {(round(c[3] / 4), int(c[1] // 8)) for c in chars}
+    merged = list(chars)
+    for c in extra:
+        base = c[3] + shift * c[4]
+        near = {(round(base / 4) + dy, int(x // 8)) for dy in (-1, 0, 1)
+                for x in (c[1] - 1.5 * c[4], c[1], c[2], c[2] + 1.5 * c[4])}
+        if not near & grid:
+            font = fonts.index(extra_fonts[c[5]]) if extra_fonts[c[5]] in fonts else len(fonts)
+            if font == len(fonts):
+                fonts.append(extra_fonts[c[5]])
+            merged.append([c[0], c[1], c[2], round(base, 2), c[4], font])
+    return {"chars": merged, "fonts": fonts, "engine": "pdfium+pdfminer"}
 
 
 def _plumber_chars(page: Any) -> tuple[list[Char], list[str]]:
