@@ -143,7 +143,7 @@ def _add_pdfminer_chars(path: str, index: int, chars: list[Char], fonts: list[st
     for c in extra:
         base = c[3] + shift * c[4]
         near = {(round(base / 4) + dy, int(x // 8)) for dy in (-1, 0, 1)
-                for x in (c[1] - 1.5 * c[4], c[1], c[2], c[2] + 1.5 * c[4])}
+                for x in (c[1] - 0.4 * c[4], c[1], (c[1] + c[2]) / 2, c[2], c[2] + 0.4 * c[4])}
         if not near & grid:
             font = fonts.index(extra_fonts[c[5]]) if extra_fonts[c[5]] in fonts else len(fonts)
             if font == len(fonts):

@@ -307,6 +307,10 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
     # a column starting higher or lower belongs to the neighbour whose headline stands beside.
     under = [s for s in first if s.x0 < h.x1 and s.x1 > h.x0]
     level = [s.top for s in under if not _is_byline(s.text)]
+    if not level and under:  # only a byline under the headline: the body starts below it
+        below = [t for t in segs if t.top > under[0].top and t.x0 < under[0].x1 and t.x1 > under[0].x0
+                 and not _is_byline(t.text)]
+        level = [min(t.top for t in below)] if below else []
     if level:
         first = [s for s in first if abs(s.top - min(level)) <= 0.5 * s.size or _is_byline(s.text)]
     elif under:
