@@ -92,6 +92,10 @@ class _Style:
     rules: bool
     label: str  # "A" pages (A2) or 版 pages (第2版)
     indent: bool
+    justify: bool = False  # full lines stretched to the column's width by letter-spacing
+    header_rule: bool = True
+    photo_image: bool = False  # a raster picture rather than a grey box
+    credit_right: bool = False  # the photo credit on a line of its own, set flush right
 
     @property
     def column_width(self) -> float:
@@ -110,6 +114,8 @@ def _style(rng: random.Random) -> _Style:
         leading=body * rng.uniform(1.35, 1.65), gutter=body * rng.uniform(1.1, 2.0), margin=rng.uniform(28, 48),
         title=rng.uniform(18, 28), side=rng.uniform(12, 15), caption=body - rng.choice((0.5, 1.0, 1.5)),
         centred=rng.random() < 0.5, rules=rng.random() < 0.6, label=rng.choice("AB"), indent=rng.random() < 0.85,
+        justify=rng.random() < 0.5, header_rule=rng.random() < 0.7, photo_image=rng.random() < 0.5,
+        credit_right=rng.random() < 0.4,
     )
 
 
@@ -129,10 +135,15 @@ class _Page:
     def __init__(self, c: canvas.Canvas, style: _Style, height: float) -> None:
         self.c, self.s, self.h = c, style, height
 
-    def text(self, x: float, top: float, line: str, size: float) -> None:
-        """Draw a line whose top is `top` points from the top of the page."""
+    def text(self, x: float, top: float, line: str, size: float, width: float = 0.0) -> None:
+        """Draw a line whose top is `top` points from the top of the page; stretched to `width`
+        by letter-spacing when given."""
         self.c.setFont(FONT, size)
-        self.c.drawString(x, self.h - top - size * 0.88, line)
+        if width and len(line) > 1:
+            spacing = max(0.0, (width - _width(line, size)) / (len(line) - 1))
+            self.c.drawString(x, self.h - top - size * 0.88, line, charSpace=spacing)
+        else:
+            self.c.drawString(x, self.h - top - size * 0.88, line)
 
     def rule(self, x0: float, x1: float, top: float, width: float = 0.8) -> None:
         self.c.setLineWidth(width)
@@ -175,7 +186,9 @@ def _draw_story(page: _Page | None, story: Story, style: _Style, col: int, span:
     y = top
     if a.kind == "photo":
         box_h = width * 0.55
-        if page:
+        if page and s.photo_image:
+            page.c.drawImage(_picture(), x0, page.h - y - box_h, width, box_h)
+        elif page:
             page.c.setFillGray(0.75)
             page.c.rect(x0, page.h - y - box_h, width, box_h, fill=1, stroke=0)
             page.c.setFillGray(0)
@@ -183,13 +196,14 @@ def _draw_story(page: _Page | None, story: Story, style: _Style, col: int, span:
         caption = "".join(a.paragraphs)
         credit = f"■ 本报记者 {' '.join(a.reporters)}"
         lines = wrap(caption, s.caption, width)
-        if _width(lines[-1] + " " + credit, s.caption) <= width and s.indent:
+        if _width(lines[-1] + " " + credit, s.caption) <= width and s.indent and not s.credit_right:
             lines[-1] += " " + credit  # the credit shares the caption's last line, or has its own
         else:
             lines.append(credit)
         for line in lines:
             if page:
-                page.text(x0, y, line, s.caption)
+                right = s.credit_right and line == credit
+                page.text(x0 + width - _width(line, s.caption) if right else x0, y, line, s.caption)
             y += s.caption * 1.45
         return y - top + s.body
     for line, size in _headline_lines(a, s, width):
@@ -208,8 +222,10 @@ def _draw_story(page: _Page | None, story: Story, style: _Style, col: int, span:
     for i, (line, starts) in enumerate(lines):
         c, row = divmod(i, per_column)
         indent = 2 * s.body if starts and s.indent else 0.0
+        full = s.justify and i + 1 < len(lines) and not lines[i + 1][1]  # not a paragraph's last line
         if page:
-            page.text(x0 + c * (s.column_width + s.gutter) + indent, y + row * s.leading, line, s.body)
+            page.text(x0 + c * (s.column_width + s.gutter) + indent, y + row * s.leading, line, s.body,
+                      width=s.column_width - indent if full else 0.0)
     return y + per_column * s.leading - top + s.body
 
 
@@ -218,6 +234,24 @@ def _gold(story: Story, file: str) -> dict:
     return {"file": file, "kind": a.kind, "kicker": a.kicker, "title": a.title, "subtitle": a.subtitle,
             "headline": (a.kicker + a.title + a.subtitle).replace(" ", ""), "reporters": list(a.reporters),
             "county": story.county, "topic": story.topic, "body": "".join(a.paragraphs).replace(" ", "")}
+
+
+_PICTURE = None
+
+
+def _picture():
+    """A small grey-scale raster standing in for a news photo (made once)."""
+    global _PICTURE
+    if _PICTURE is None:
+        from PIL import Image, ImageDraw
+        from reportlab.lib.utils import ImageReader
+
+        image = Image.new("L", (160, 100), 200)
+        draw = ImageDraw.Draw(image)
+        for i in range(0, 160, 16):
+            draw.rectangle((i, 40 + (i % 48), i + 10, 100), fill=60 + i // 2)
+        _PICTURE = ImageReader(image)
+    return _PICTURE
 
 
 def _header(page: _Page, number: int, date: str, section: str, rng: random.Random) -> float:
@@ -235,7 +269,8 @@ def _header(page: _Page, number: int, date: str, section: str, rng: random.Rando
     page.text(s.page_width - s.margin - _width(right, 11), y + 4, right, 11)
     page.text(s.page_width - s.margin - _width("责任编辑 王晓 校对 李静", 8), y + 20, "责任编辑 王晓 校对 李静", 8)
     y += 32
-    page.rule(s.margin, s.page_width - s.margin, y, 1.2)
+    if s.header_rule:
+        page.rule(s.margin, s.page_width - s.margin, y, 1.2)
     return y + s.body * 1.5
 
 

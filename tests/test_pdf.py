@@ -174,3 +174,30 @@ def test_a_pipe_named_pdf_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
     assert not is_pdf(fifo)
+
+
+def _seed_stories() -> list:
+    """The real seed articles (../shared/seeds/gold.json, read here, never copied) as stories."""
+    import re
+
+    from pdfmaker import Story
+
+    from digest.models import Article
+
+    def paragraphs(body: str) -> tuple[str, ...]:
+        sentences = [s for s in re.split(r"(?<=[。！？])", body) if s]
+        return tuple("".join(sentences[i:i + 3]) for i in range(0, len(sentences), 3))
+
+    gold = json.loads((SHARED / "seeds" / "gold.json").read_text(encoding="utf-8"))
+    return [Story(Article(kind=g["kind"], title=g["title"], kicker=g["kicker"], subtitle=g["subtitle"],
+                          reporters=tuple(g["reporters"]), paragraphs=paragraphs(g["body"])), g["county"], g["topic"])
+            for g in gold]
+
+
+@pytest.mark.parametrize("seed", (3, 5))
+def test_real_articles_typeset_parse_exactly(seed, pipeline, settings, tmp_path):
+    made = make_issue(shuffled(_seed_stories(), seed), seed=seed, file=f"real{seed}.pdf")
+    score = _score(pipeline, settings, made, tmp_path / f"real{seed}.pdf", tmp_path)
+    n, titled = len(made.gold), sum(1 for g in made.gold if g["kind"] != "photo")
+    assert score.startswith(f"articles {n}/{n} (+0 extra) · body F1 1.000 · headline {titled}/{titled}"
+                            f" · kind {n}/{n} · reporters {n}/{n}"), score

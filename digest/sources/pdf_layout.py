@@ -36,7 +36,8 @@ from digest.sources.textpage import (
 
 HEADLINE_RATIO = 1.2  # a headline is set at least this much larger than the body
 _TERMINAL = "。！？!?”’」』…"
-_HEADER_WORDS = re.compile(r"责任编辑|校对|美编|版式|第\s*\d{1,3}\s*版|星期[一二三四五六日天]|日报|晚报|\d{4}\s*年")
+_HEADER_WORDS = re.compile(
+    r"责任编辑|校对|美编|版式|第\s*\d{1,3}\s*版|星期[一二三四五六日天]|日报|晚报|\d{4}\s*年\s*\d{1,2}\s*月")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
 _PAGE_NO = re.compile(r"第\s*(\d{1,3})\s*版|(?<![A-Za-z0-9])([A-H])\s?(\d{1,2})(?![0-9])")
 _EDITORS = re.compile(r"(责任编辑|美编|版式|校对|编辑|审核)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}")
@@ -173,15 +174,25 @@ def segments(chars: Sequence[list], body: float) -> list[Segment]:
 def _strips(segs: list[Segment], shapes: list[list], height: float, width: float) -> tuple[float, float]:
     """The y where the header strip ends and the footer strip starts (rules first, words second)."""
     wide = [s for s in shapes if s[4] == "rule" and s[2] - s[0] >= 0.5 * width and s[3] - s[1] <= 3.5]
-    top_rules = [s[3] for s in wide if s[1] <= 0.2 * height and any(g.base < s[1] for g in segs)]
-    bottom_rules = [s[1] for s in wide if s[3] >= 0.85 * height and any(g.top > s[3] for g in segs)]
+    # A strip is a few short lines (some dozens of characters); a rule with a row of articles
+    # above it is a rule between articles.
+    def strip(lines: list[Segment]) -> bool:
+        return 0 < sum(len(g.chars) for g in lines) <= 160
+
+    top_rules = [s[3] for s in wide if s[1] <= 0.2 * height and strip([g for g in segs if g.base < s[1]])]
+    bottom_rules = [s[1] for s in wide if s[3] >= 0.85 * height and strip([g for g in segs if g.top > s[3]])]
     header_end = min(top_rules) if top_rules else 0.0  # the first rule with text above it
     footer_start = max(bottom_rules) if bottom_rules else height
-    for g in segs:  # a strip with no rule: lines near the edge that read like a header
+    # A strip with no rule: the lines near the edge that read like a header, before any line of
+    # an article (`2028年` in a body line is not a date line).
+    text = [g for g in segs if not _HEADER_WORDS.search(g.text) and len(g.chars) >= 8]
+    first = min((g.top for g in text), default=height)
+    last = max((g.bottom for g in text), default=0.0)
+    for g in segs:
         if _HEADER_WORDS.search(g.text):
-            if g.bottom <= 0.1 * height and not top_rules:
+            if g.bottom <= min(0.1 * height, first) and not top_rules:
                 header_end = max(header_end, g.bottom)
-            if g.top >= 0.92 * height and not bottom_rules:
+            if g.top >= max(0.92 * height, last) and not bottom_rules:
                 footer_start = min(footer_start, g.top)
     return header_end, footer_start
 
