@@ -317,13 +317,16 @@ def _claim(h: Headline, segs: list[Segment], body: float) -> tuple[float, float]
     # An article's columns start level with its text right under the headline (a byline aside):
     # a column starting higher or lower belongs to the neighbour whose headline stands beside.
     under = [s for s in first if s.x0 < h.x1 and s.x1 > h.x0]
-    level = [s.top for s in under if not _is_byline(s.text)]
-    if not level and under:  # only a byline under the headline: the body starts below it
-        below = [t for t in segs if t.top > under[0].top and t.x0 < under[0].x1 and t.x1 > under[0].x0
-                 and not _is_byline(t.text)]
-        level = [min(t.top for t in below)] if below else []
+    def body_top(s: Segment) -> float:
+        """Where the text of a column starts: the line itself, or for a byline the line below it."""
+        if not _is_byline(s.text):
+            return s.top
+        below = [t.top for t in segs if t.top > s.top and t.x0 < s.x1 and t.x1 > s.x0 and not _is_byline(t.text)]
+        return min(below, default=s.top)
+
+    level = [body_top(s) for s in under]
     if level:
-        first = [s for s in first if abs(s.top - min(level)) <= 0.5 * s.size or _is_byline(s.text)]
+        first = [s for s in first if abs(body_top(s) - min(level)) <= 0.5 * s.size]
     elif under:
         first = [s for s in first if s.top >= min(s.top for s in under) - 0.3 * s.size]
     # A first line may be short (`准调控。`) or indented: take the width of the column it opens.
