@@ -15,6 +15,7 @@ Text that no headline or picture owns is handed to the text-page splitter, so it
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -78,14 +79,18 @@ class Segment:
 
     @property
     def text(self) -> str:
-        """The characters; a drawn space, or a gap wider than half an em, becomes one space."""
+        """The characters; a drawn space, or a gap half an em wider than the line's letter-spacing
+        (justified lines are spaced out), becomes one space."""
+        ink = [c for c in self.chars if not c[0].isspace()]
+        gaps = sorted(b[1] - a[2] for a, b in itertools.pairwise(ink))
+        spacing = max(gaps[len(gaps) // 2], 0.0) if gaps else 0.0
         out, previous = "", None
         for c in self.chars:
             if c[0].isspace():
                 if out and not out.endswith(" "):
                     out += " "
                 continue
-            if previous is not None and c[1] - previous > 0.5 * self.size and not out.endswith(" "):
+            if previous is not None and c[1] - previous > spacing + 0.5 * self.size and not out.endswith(" "):
                 out += " "
             out += c[0]
             previous = c[2]
@@ -456,11 +461,17 @@ def _owner(s: Segment, headlines: list[Headline], claims: list[tuple[float, floa
     low = headlines[lowest]
     rivals = [i for i in cands if headlines[i].top < low.bottom and low.top < headlines[i].bottom]
 
+    def misaligned(i: int) -> bool:
+        """A headline is set flush left over its article or centred on it: a claim it is neither
+        left-aligned with nor centred on has taken a neighbour's column."""
+        h, (x0, x1) = headlines[i], claims[i]
+        return min(abs(h.x0 - x0), abs((h.x0 + h.x1) / 2 - (x0 + x1) / 2)) > 1.5 * s.size
+
     def distance(i: int) -> float:
         h = headlines[i]
         return max(h.x0 - s.x1, s.x0 - h.x1, 0.0)
 
-    return min(rivals, key=lambda i: (distance(i), -headlines[i].bottom))
+    return min(rivals, key=lambda i: (misaligned(i), distance(i), -headlines[i].bottom))
 
 
 def layout_page(page: dict) -> LaidOutPage:
