@@ -1,5 +1,9 @@
 """PDF reading speed and memory: ms a page and an article, PDFium (chosen) vs pdfminer.six.
 
+`pdfium` is what ingest runs (pdfminer fills in the lone characters PDFium drops from fonts that
+are not embedded, as in these reportlab pages); `pdfium-only` is PDFium alone, the cost of a PDF
+whose fonts are embedded; `pdfplumber` is pdfminer.six alone.
+
     nice -n 10 .venv/bin/python benchmarks/pdf.py [--pages 16]
 
 Typesets a 16-page issue with tests/pdfmaker.py (the sample articles repeated), then reads it
@@ -39,7 +43,7 @@ def main() -> None:
         path = Path(folder) / "issue.pdf"
         path.write_bytes(made.data)
         print(f"{pages} pages, {len(made.gold)} articles, {len(made.data) / 1e3:.0f} kB")
-        for engine in ("pdfium", "pdfplumber"):
+        for engine in ("pdfium", "pdfium-only", "pdfplumber"):
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             start = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "digest.sources.pdf_extract", str(path), "--engine", engine,
@@ -52,7 +56,7 @@ def main() -> None:
             layout = time.perf_counter() - start
             total = extract + layout
             engines = sorted({p.get("engine", "") for p in result["pages"]})
-            print(f"{engine:10} extract {extract:5.2f} s + layout {layout:5.2f} s = {total:5.2f} s · "
+            print(f"{engine:11} extract {extract:5.2f} s + layout {layout:5.2f} s = {total:5.2f} s · "
                   f"{1000 * total / pages:4.0f} ms a page · {1000 * total / max(articles, 1):3.0f} ms an article · "
                   f"{articles} articles · child peak {max(peak, before) / 1024:.0f} MB · read by {', '.join(engines)}")
 
