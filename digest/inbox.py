@@ -99,7 +99,7 @@ def ingest_inbox_file(
     page = page_number(path, default=_next_page(db, paper, date))
     outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=page,
                           date_from_header=not _DATE_PREFIX.match(path.name))  # a PDF's printed date wins
-    return InboxResult(outcome=outcome, date=date, moved_to=file_away(path, inbox, outcome))
+    return InboxResult(outcome=outcome, date=outcome.date or date, moved_to=file_away(path, inbox, outcome))
 
 
 def ingest_inbox(

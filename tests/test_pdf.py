@@ -201,3 +201,17 @@ def test_real_articles_typeset_parse_exactly(seed, pipeline, settings, tmp_path)
     n, titled = len(made.gold), sum(1 for g in made.gold if g["kind"] != "photo")
     assert score.startswith(f"articles {n}/{n} (+0 extra) · body F1 1.000 · headline {titled}/{titled}"
                             f" · kind {n}/{n} · reporters {n}/{n}"), score
+
+
+def test_inbox_takes_a_pdf_under_its_printed_date(stories, pipeline, db, tmp_path):
+    from digest.inbox import ingest_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    made = make_issue(shuffled(stories, 11)[:4], seed=11, file="morning.pdf", date="2026-11-23")
+    (inbox / "morning.pdf").write_bytes(made.data)
+    (result,) = ingest_inbox(db, pipeline, inbox, paper="聊城日报", today="2026-11-30")
+    assert result.outcome.ok, result.outcome.error
+    assert result.outcome.date == result.date == "2026-11-23"
+    assert (inbox / "done" / "morning.pdf").exists()
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(made.gold)
