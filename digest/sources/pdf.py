@@ -14,6 +14,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +71,15 @@ def read_pdf(path: Path | str, limits: IngestSettings, first_page: int = 1) -> P
         raise PageError(name, "truncated or corrupt PDF: no end-of-file marker (an interrupted download?)")
     pages = _extract(path, name, limits)
     return PdfIssue(file=name, pages=_split(pages, name, first_page))
+
+
+def read_pdf_bytes(data: bytes, name: str, limits: IngestSettings | None = None) -> PdfIssue:
+    """A PDF that came over the network (an e-paper page's PDF), read like a file of that name."""
+    with tempfile.TemporaryDirectory(prefix="paperdigest-pdf-") as folder:
+        path = Path(folder) / (printable_name(Path(name).name) or "page.pdf")
+        path.write_bytes(data)
+        issue = read_pdf(path, limits or IngestSettings())
+    return issue
 
 
 def _read_bytes(path: Path, name: str, max_bytes: int) -> bytes:
