@@ -15,9 +15,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from digest.dates import without_date
 from digest.pipeline import Pipeline
 from digest.sources.textfile import PageError, printable_name, read_page
-from digest.store import store_page
+from digest.store import page_hash, store_page
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,29 @@ class FileOutcome:
 
 
 def page_number(path: Path | str, default: int) -> int:
-    """The page number in a file's name (`2026-11-20_03.txt`, `004_x.txt`), else `default`."""
-    stem = Path(path).stem
-    match = re.search(r"[_-](\d{1,3})$", stem) or re.match(r"(\d{1,3})[_-]", stem)
-    return int(match.group(1)) if match else default
+    """The page number in a file's name (`2026-11-20_03.txt`, `004_x.txt`), else `default`.
+
+    The date is taken out first (`2024-11-06.txt` is not page 6), and 0 is not a page number
+    (`000_x.txt` is a file's place in a list; pages start at 1).
+    """
+    stem = without_date(Path(path).stem)
+    match = re.search(r"[_-](\d{1,3})$", stem) or re.match(r"(\d{1,3})[_-]", stem) or re.fullmatch(r"(\d{1,3})", stem)
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else default
+
+
+def stored_page(db: sqlite_utils.Database, paper: str, date: str, page_no: int) -> tuple[str, str] | None:
+    """(file, sha256) of the page already stored under this paper, date and number, if any."""
+    row = db.execute("SELECT p.file, p.sha256 FROM pages p JOIN issues i ON i.id = p.issue_id"
+                     " WHERE i.paper = ? AND i.date = ? AND p.page = ?", [paper, date, page_no]).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def ingest_file(
-    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int
+    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int,
+    replace: bool = True,
 ) -> FileOutcome:
+    """Read, split, enrich and store one file. With `replace=False` a page already stored with
+    other text is refused (the command line asks for --replace); the same text is still a no-op."""
     name = printable_name(Path(path).name)
     try:
         text = read_page(path, max_bytes=pipeline.settings.ingest.max_file_bytes)
@@ -62,6 +77,12 @@ def ingest_file(
         # A bug meeting an odd page must cost that page only, never the run or what is stored.
         log.exception("%s: could not be split", name)
         return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
+    if not replace:
+        before = stored_page(db, paper, date, page_no)
+        if before and before[1] != page_hash(page.text):
+            return FileOutcome(file=name, status="error", page=page_no, error=(
+                f"page {page_no} of {date} is already stored (from {before[0]}) with other text;"
+                " give --replace to replace it"))
     # Outside the try: a database error (disk full, locked past the timeout) is not the page's
     # fault and must stop the run loudly; the transaction has been rolled back by then.
     result = store_page(db, page, paper=paper, date=date, page_no=page_no, indexer=pipeline.segmenter)
@@ -80,12 +101,15 @@ def ingest_files(
     date: str,
     page: int | None = None,
     on_done: Callable[[FileOutcome], None] | None = None,
+    replace: bool = True,
 ) -> list[FileOutcome]:
-    """Ingest each file as its own page; `page` fixes the number when a single file is given."""
+    """Ingest each file as its own page; `page` fixes the number of a single file (more is an error)."""
+    if page is not None and len(paths) != 1:
+        raise ValueError(f"a page number fits one file, not {len(paths)}")
     outcomes = []
     for i, path in enumerate(paths, start=1):
-        number = page if page is not None and len(paths) == 1 else page_number(path, default=i)
-        outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=number)
+        number = page if page is not None else page_number(path, default=i)
+        outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=number, replace=replace)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)

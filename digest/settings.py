@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from digest.configfiles import bundled_config_dir, find_settings, user_data_dir
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+CONFIG_DIR = bundled_config_dir()  # the shipped defaults (checkout's config/, or digest/_config)
 
 
 class ConfigError(Exception):
@@ -61,7 +61,7 @@ class Settings:
         chosen = explicit or os.environ.get("PAPERDIGEST_DB") or self.db
         if chosen:
             return Path(chosen).expanduser()
-        return Path(platformdirs.user_data_dir("paperdigest")) / "paperdigest.db"
+        return user_data_dir() / "paperdigest.db"
 
 
 def read_toml(path: Path, what: str = "settings") -> dict[str, Any]:
@@ -87,8 +87,8 @@ def _admins_from_env(value: str) -> tuple[int, ...]:
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
-    """Read settings from `path`, else $PAPERDIGEST_CONFIG, else config/settings.toml."""
-    path = Path(path or os.environ.get("PAPERDIGEST_CONFIG") or CONFIG_DIR / "settings.toml")
+    """Read settings from `path`, else by the lookup order of digest.configfiles."""
+    path = find_settings(path).path
     raw = read_toml(path)
     base = path.parent
     paper = raw.get("paper", {})

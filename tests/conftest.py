@@ -17,6 +17,17 @@ SEEDS = SHARED / "seeds"
 SAMPLES = ROOT / "samples"
 
 
+@pytest.fixture(autouse=True)
+def _own_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real per-user config and data folders, or follows the shell's
+    PAPERDIGEST_* variables: `paperdigest init` in a test must not change a developer's setup."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("PAPERDIGEST_CONFIG", raising=False)
+    monkeypatch.delenv("PAPERDIGEST_DB", raising=False)
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return load_settings(ROOT / "config" / "settings.toml")
