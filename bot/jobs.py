@@ -152,7 +152,7 @@ async def _startup(context: CallbackContext) -> None:
     application = context.application
     services = _services(application)
     interrupted = context.job.data if context.job else None
-    if interrupted:
+    if isinstance(interrupted, list) and interrupted:  # the rows recover_interrupted returned
         await notices.notify_admins(application.bot, services.settings.bot.admins,
                                     notices.interrupted_notice(interrupted))
     await _compose(context)

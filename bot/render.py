@@ -128,7 +128,8 @@ def _pieces(text: str, budget: int) -> list[str]:
 
 def _hard_cut(text: str, budget: int) -> list[str]:
     parts: list[str] = []
-    current, used = [], 0
+    current: list[str] = []
+    used = 0
     for ch in text:
         piece = esc(ch)
         if used + tg_len(piece) > budget:

@@ -11,7 +11,6 @@ a missing folder).
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -129,6 +128,8 @@ def pass_context(f: F) -> F:
     def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
         root = ctx.find_root()
         if root.obj is None:
+            import logging
+
             given = root.meta.get(META, {})
             logging.basicConfig(level=logging.INFO if given.get("verbose") else logging.WARNING,
                                 format="%(levelname)s %(name)s: %(message)s")

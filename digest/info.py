@@ -51,7 +51,9 @@ def _counts(db_path: Path, timezone: str) -> Iterator[tuple[str, str]]:
             def one(sql: str) -> tuple[Any, ...]:
                 return tuple(conn.execute(sql).fetchone() or ())
 
-            schema = one("SELECT value FROM meta WHERE key = 'schema_version'")
+            # PRAGMA user_version once migrations number the schema; the meta row before that.
+            schema = one("PRAGMA user_version") if one("PRAGMA user_version")[0] else \
+                one("SELECT value FROM meta WHERE key = 'schema_version'")
             issues, first, last = one("SELECT count(*), min(date), max(date) FROM issues")
             pages, ingested = one("SELECT count(*), max(ingested_at) FROM pages")
             articles = one("SELECT count(*) FROM articles")[0]

@@ -82,6 +82,11 @@ def _resolve(section: dict[str, Any], key: str, base: Path) -> dict[str, Any]:
     return section
 
 
+def _lists_as_tuples(section: dict[str, Any]) -> dict[str, Any]:
+    """TOML arrays as tuples: the settings are frozen, so a list inside one must not change either."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+
+
 def _admins_from_env(value: str) -> tuple[int, ...]:
     return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
 
@@ -106,8 +111,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
             db=_resolve(raw.get("store", {}), "db", base).get("db", ""),
             county_order=tuple(raw.get("digest", {}).get("county_order", ())),
             summary=SummarySettings(**raw.get("summary", {})),
-            ingest=IngestSettings(**{k: tuple(v) if isinstance(v, list) else v
-                                     for k, v in _resolve(raw.get("ingest", {}), "inbox", base).items()}),
+            ingest=IngestSettings(**_lists_as_tuples(_resolve(raw.get("ingest", {}), "inbox", base))),
             bot=BotSettings(admins=tuple(dict.fromkeys(admins)), **bot),
         )
     except (TypeError, ValueError) as exc:

@@ -209,6 +209,7 @@ def _insert_article(
          a.summary, a.county, _dump(a.counties), a.topic, _dump(a.topics)],
     )
     article_id = cursor.lastrowid
+    assert article_id is not None  # sqlite3 sets it after every INSERT
     title = a.headline or a.display_title
     db.execute(
         "INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
