@@ -167,4 +167,7 @@ def run_bot(settings: Settings, db_path: Path | str, *, extensions: Sequence[Ext
     application = build_application(services, token=token, base_url=base_url,
                                     extensions=(scheduling,) if extensions is None else extensions)
     log.info("bot starting: %s, database %s, API %s", settings.paper, db_path, api_urls(base_url)[0])
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        services.db.close()
