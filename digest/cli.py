@@ -400,7 +400,7 @@ def demo(obj: Context, samples: Path | None) -> None:
                 by_date.setdefault(day, []).append(f)
         for day, group in by_date.items():
             for o in ingest.ingest_files(db, pipeline, group, paper=obj.settings.paper, date=day):
-                click.echo(f"ingest {day} {o.file}: {o.status}, {o.articles} articles" if o.ok
+                click.echo(f"{o.file}: {day} page {o.page}, {o.status}, {o.articles} articles" if o.ok
                            else f"error: {o.file}: {o.error}")
         if not by_date:
             raise click.ClickException("no sample pages named YYYY-MM-DD_NN.txt found")

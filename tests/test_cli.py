@@ -83,7 +83,7 @@ def test_demo_ingests_samples_and_prints_digest_and_search(run, tmp_path):
     result = run("demo", "--db", str(tmp_path / "demo.db"))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "ingest 2026-11-21 2026-11-21_01.txt: stored, 6 articles" in out
+    assert "2026-11-21_01.txt: 2026-11-21 page 1, stored, 6 articles" in out
     assert "聊城日报 · 2026-11-21 · 6 篇" in out
     assert "$ paperdigest search 光伏" in out
     after = out.split("$ paperdigest search 光伏")[1]
