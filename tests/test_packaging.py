@@ -39,3 +39,18 @@ def test_lookup_order(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERDIGEST_CONFIG", str(tmp_path))
     assert find_settings().path == tmp_path / "settings.toml"  # a folder means its settings.toml
     assert find_settings(tmp_path / "other.toml").origin == "--config"
+
+
+def test_the_env_file_example_names_only_variables_the_code_reads():
+    """A typo in deploy/paperdigest.env.example would silently configure nothing."""
+    import re
+
+    example = (ROOT / "deploy" / "paperdigest.env.example").read_text(encoding="utf-8")
+    names = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert {"TELEGRAM_BOT_TOKEN", "PAPERDIGEST_ADMINS", "PAPERDIGEST_DB", "PAPERDIGEST_CONFIG"} <= names
+    source = "\n".join(p.read_text(encoding="utf-8") for top in ("digest", "bot") for p in (ROOT / top).rglob("*.py"))
+    for name in names:
+        assert f'"{name}"' in source, f"{name} is not read anywhere in digest/ or bot/"
+    unit = (ROOT / "deploy" / "paperdigest.service").read_text(encoding="utf-8")
+    assert "EnvironmentFile=/etc/paperdigest/paperdigest.env" in unit
+    assert re.search(r"^ExecStart=\S+/paperdigest run$", unit, re.MULTILINE)
