@@ -20,12 +20,14 @@ def test_every_package_is_listed():
 
 def test_every_config_file_is_package_data():
     assert SETUPTOOLS["package-dir"]["digest._config"] == "config"
-    patterns = SETUPTOOLS["package-data"]["digest._config"]
     files = [f.as_posix() for f in default_files()]
     assert "settings.toml" in files and "region/liaocheng.toml" in files and "topics.toml" in files
-    for rel in (p.relative_to(ROOT / "config").as_posix() for p in (ROOT / "config").rglob("*") if p.is_file()):
-        assert any(fnmatch.fnmatch(rel, pattern) and rel.count("/") == pattern.count("/") for pattern in patterns), \
-            f"config/{rel} would not be installed: add a pattern to [tool.setuptools.package-data]"
+    for path in (p.relative_to(ROOT / "config") for p in (ROOT / "config").rglob("*") if p.is_file()):
+        package = ".".join(("digest._config", *path.parent.parts))
+        assert package in SETUPTOOLS["packages"], f"add {package} to [tool.setuptools] packages"
+        patterns = SETUPTOOLS["package-data"].get(package, [])
+        assert any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns), \
+            f"config/{path} would not be installed: add a pattern for {package} to [tool.setuptools.package-data]"
 
 
 def test_lookup_order(tmp_path, monkeypatch):
