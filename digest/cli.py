@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from datetime import date as Date
 from datetime import datetime
-from functools import update_wrapper
+from functools import cached_property, update_wrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +25,7 @@ import click
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from digest.configfiles import SettingsSource
     from digest.models import Article, Digest
     from digest.pipeline import Pipeline
     from digest.settings import Settings
@@ -43,19 +44,39 @@ def __getattr__(name: str) -> Any:
 
 
 class Context:
-    """Settings and the pipeline, loaded only when a command needs them (jieba takes ~0.6 s)."""
+    """Settings and the pipeline, loaded only when a command needs them (jieba takes ~0.6 s).
 
-    def __init__(self, config: str | None, db: str | None) -> None:
+    Built before the subcommand's own options are parsed; it reads the global options (given
+    before or after the subcommand) only when first asked, by then all are known.
+    """
+
+    def __init__(self, given: dict[str, Any]) -> None:
+        self._given = given
+        self._pipeline: Pipeline | None = None
+
+    @cached_property
+    def source(self) -> SettingsSource:
         from digest.configfiles import find_settings
+
+        return find_settings(self._given.get("config"))
+
+    @cached_property
+    def settings(self) -> Settings:
         from digest.settings import ConfigError, load_settings
 
-        self.source = find_settings(config)
         try:
-            self.settings: Settings = load_settings(self.source.path)
+            return load_settings(self.source.path)
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from exc
-        self.db_option = db
-        self._pipeline: Pipeline | None = None
+
+    @property
+    def db_option(self) -> str | None:
+        return self._given.get("db")
+
+    @property
+    def config_path(self) -> Path:
+        """The settings file in use (sources.toml is looked for beside it)."""
+        return self.source.path
 
     @property
     def pipeline(self) -> Pipeline:
@@ -126,17 +147,24 @@ def pass_context(f: F) -> F:
 
     @click.pass_context
     def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
-        root = ctx.find_root()
-        if root.obj is None:
-            import logging
-
-            given = root.meta.get(META, {})
-            logging.basicConfig(level=logging.INFO if given.get("verbose") else logging.WARNING,
-                                format="%(levelname)s %(name)s: %(message)s")
-            root.obj = Context(given.get("config"), given.get("db"))
-        return ctx.invoke(f, root.obj, *args, **kwargs)
+        return ctx.invoke(f, _context(ctx), *args, **kwargs)
 
     return update_wrapper(wrapper, f)  # type: ignore[return-value]
+
+
+def _context(ctx: click.Context) -> Context:
+    """The one Context of this run; logging is set up once -v (wherever it was) is known."""
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = Context(root.meta.setdefault(META, {}))
+    if not root.meta.get("paperdigest.logging"):
+        import logging
+
+        root.meta["paperdigest.logging"] = True
+        logging.basicConfig(level=logging.INFO if root.meta[META].get("verbose") else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+    context: Context = root.obj
+    return context
 
 
 def command(name: str | None = None, **settings: Any) -> Callable[[F], click.Command]:
@@ -151,11 +179,14 @@ def command(name: str | None = None, **settings: Any) -> Callable[[F], click.Com
 @click.group()
 @global_options
 @click.version_option(package_name="paperdigest")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Turn 聊城日报's e-paper pages into a searchable archive and a daily digest.
 
     Global options (--db, --config, -v) go before or after the command.
     """
+    # For command groups of other modules that take `click.pass_obj` (paperdigest outbox ...).
+    ctx.obj = Context(ctx.meta.setdefault(META, {}))
 
 
 def _valid_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -375,7 +406,7 @@ def explain_command(obj: Context, target: str) -> None:
             raise click.ClickException(str(exc)) from exc
         articles = list(pipeline.process(text).articles)
     for a in articles:
-        click.echo(explain.explain(a, pipeline.tagger.tag(a)))
+        click.echo(explain.explain(a, pipeline.tagger.tag(a), pipeline.tagger.taxonomy))
         click.echo()
 
 
@@ -421,8 +452,10 @@ def demo(obj: Context, samples: Path | None) -> None:
 
 @command(name="inbox")
 @click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--batch", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="Files stored per write transaction (a bulk load commits once a batch).")
 @pass_context
-def inbox_command(obj: Context, folder: Path | None) -> None:
+def inbox_command(obj: Context, folder: Path | None, batch: int) -> None:
     """Ingest the page files waiting in the inbox folder (default: [ingest] inbox), then file them away.
 
     A file's date comes from its name (2024-11-06_01.txt); a file without one is filed under today.
@@ -434,10 +467,15 @@ def inbox_command(obj: Context, folder: Path | None) -> None:
         raise click.UsageError("no inbox folder: give one, or set [ingest] inbox in the settings")
     if not folder.is_dir():
         raise click.UsageError(f"inbox folder {folder} does not exist ([ingest] inbox in {obj.source.path})")
+    waiting = len(inbox.pending_files(folder))
+    show_bar = sys.stderr.isatty() and waiting > 1
     db = obj.db()
     try:
-        results = inbox.ingest_inbox(db, obj.pipeline, folder, paper=obj.settings.paper,
-                                     today=obj.today().isoformat())
+        with click.progressbar(length=waiting, label="ingesting", file=sys.stderr if show_bar else None,
+                               hidden=not show_bar) as bar:
+            results = inbox.ingest_inbox(db, obj.pipeline, folder, paper=obj.settings.paper,
+                                         today=obj.today().isoformat(), batch=batch,
+                                         on_done=lambda _: bar.update(1))
     finally:
         db.close()
     for r in results:
@@ -451,17 +489,78 @@ def inbox_command(obj: Context, folder: Path | None) -> None:
         sys.exit(1)
 
 
+@command(name="fetch")
+@click.option("--date", "day", callback=_valid_date, help="Issue date, YYYY-MM-DD (default: today).")
+@click.option("--source", "names", multiple=True, help="Only this configured source (repeatable).")
+@click.option("--kind", type=click.Choice(["founder", "feed"]), help="Fetch one source given here, not from config.")
+@click.option("--url", help="With --kind: an issue's entry page (…/node_01.html), a site's base URL, or a feed.")
+@click.option("--paper", help="With --kind: the paper to store it as (default: from config; a feed: feed@HOST).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Sources TOML (default: $PAPERDIGEST_SOURCES, else sources.toml beside the settings).")
+@pass_context
+def fetch_command(obj: Context, day: str | None, names: tuple[str, ...], kind: str | None, url: str | None,
+                  paper: str | None, sources_file: Path | None) -> None:
+    """Fetch a day's paper from its e-paper sites and feeds, and store it like ingested pages."""
+    from urllib.parse import urlsplit
+
+    from digest import fetch
+    from digest.settings import ConfigError
+    from digest.sources import config
+
+    when = Date.fromisoformat(day) if day else obj.today()
+    sources_path = sources_file or config.sources_path(obj.config_path)
+    try:
+        if kind or url:
+            if not (kind and url):
+                raise click.UsageError("--kind and --url go together")
+            # A feed's entries are numbered pages 1, 2, 3 ... of its paper: by default a paper of its own.
+            default = obj.settings.paper if kind == "founder" else f"feed@{urlsplit(url).hostname or url}"
+            sources = [config.adhoc_source(kind, url, paper=paper or default, path=sources_path)]
+        else:
+            configured = config.load_sources(sources_path)
+            sources = [configured.get(n) for n in names] if names else list(configured.enabled)
+            if not sources:
+                raise click.ClickException(f"no sources configured in {configured.path}; or give --kind and --url")
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db = obj.db()
+    pipeline = obj.pipeline
+
+    def show(o: fetch.PageOutcome) -> None:
+        click.echo(fetch.describe(o) if o.ok else f"error: {fetch.describe(o)}", err=not o.ok)
+        for note in o.notes:
+            click.echo(f"warning: {o.source} {o.date} page {o.page} {o.key}: {note}", err=True)
+
+    try:
+        if kind:
+            reports = [fetch.fetch_source(db, pipeline, sources[0], when, on_page=show)]
+        else:
+            reports = fetch.fetch_sources(db, pipeline, sources, when, on_page=show)
+    finally:
+        db.close()
+    for r in reports:
+        if r.error:
+            click.echo(f"error: {r.source} {r.date}: {r.error}", err=True)
+    click.echo(fetch.total_line(reports))
+    if not all(r.ok for r in reports):
+        sys.exit(1)
+
+
 @command()
 @pass_context
 def run(obj: Context) -> None:
     """Run the Telegram bot (long polling); the token comes from $TELEGRAM_BOT_TOKEN."""
     from bot.app import run_bot  # Telegram is loaded only for the bot's commands
+    from bot.lifecycle import BotStopped
     from digest.settings import ConfigError
 
     try:
         run_bot(obj.settings, obj.db_path()[0])
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    except BotStopped as exc:  # one line, never the token; the status says why (README)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 @command()
@@ -520,6 +619,16 @@ def info(obj: Context) -> None:
     path, origin = obj.db_path()
     for label, value in describe(obj.settings, obj.source, path, origin):
         click.echo(f"{label + ':' if label else '':<13}{value}")
+
+
+def _add_outbox_group() -> None:
+    """`paperdigest outbox ...` lives in its own module (imports only click and digest.outbox)."""
+    from digest.outbox_cli import outbox_group
+
+    cli.add_command(outbox_group)
+
+
+_add_outbox_group()
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import admin, errors, reading, subscriber, watching
+from bot.handlers import admin, errors, papers, reading, requeue, sources, subscriber, watching
 
 COMMANDS = {
     "start": subscriber.start,
@@ -16,6 +16,7 @@ COMMANDS = {
     "time": subscriber.set_time,
     "counties": subscriber.counties,
     "topics": subscriber.topics,
+    "papers": papers.papers_command,
     "settings": subscriber.show_settings,
     "digest": reading.digest,
     "article": reading.article,
@@ -33,6 +34,9 @@ COMMANDS = {
     "schedule": admin.schedule,
     "stats": admin.stats,
     "broadcast": admin.broadcast,
+    "sources": sources.sources,
+    "fetch": sources.fetch_command,
+    "requeue": requeue.requeue,
 }
 
 
@@ -43,6 +47,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(filters.Regex(reading.ARTICLE_SHORTCUT), reading.article_shortcut))
     application.add_handler(CallbackQueryHandler(subscriber.filter_pressed, pattern=r"^(cty|top)[:#]"))
     application.add_handler(CallbackQueryHandler(reading.more_pressed, pattern=r"^s[qk]:\d+:"))
+    application.add_handler(CallbackQueryHandler(papers.paper_pressed, pattern=r"^ppr:"))
     application.add_handler(MessageHandler(filters.Document.ALL, admin.receive_page))
     application.add_handler(MessageHandler(filters.COMMAND, errors.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, reading.search_text))
