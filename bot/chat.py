@@ -137,24 +137,28 @@ async def chat(settings: Settings, db_path: Path | str, admin: bool, input: Text
     api = LocalBotApi()
     application = bot_app.build_application(services, token=LOCAL_TOKEN, request=api)
     interactive = input.isatty()
-    async with application:
-        terminal = TerminalChat(application, api, output)
-        print(BANNER.format(role="管理员" if admin else "订阅者"), file=output, flush=True)
-        if not store.article_count(services.db):
-            print(EMPTY.format(db=db_path), file=output, flush=True)
-        while True:
-            if interactive:
-                print("› ", end="", file=output, flush=True)
-            line = await asyncio.to_thread(input.readline)
-            if not line:
-                break
-            if not interactive and line.strip():
-                print(f"› {line.strip()}", file=output, flush=True)
-            if not await terminal.handle(line):
-                break
+    try:
+        async with application:
+            terminal = TerminalChat(application, api, output)
+            print(BANNER.format(role="管理员" if admin else "订阅者"), file=output, flush=True)
+            if not store.article_count(services.db):
+                print(EMPTY.format(db=db_path), file=output, flush=True)
+            while True:
+                if interactive:
+                    print("› ", end="", file=output, flush=True)
+                line = await asyncio.to_thread(input.readline)
+                if not line:
+                    break
+                if not interactive and line.strip():
+                    print(f"› {line.strip()}", file=output, flush=True)
+                if not await terminal.handle(line):
+                    break
+    finally:
+        services.db.close()
 
 
-def run_chat(settings: Settings, db_path: Path | str, admin: bool, input: TextIO = sys.stdin,
-             output: TextIO = sys.stdout) -> None:
-    """Run the bot in this terminal as one local user (an admin if `admin`)."""
-    asyncio.run(chat(settings, db_path, admin, input, output))
+def run_chat(settings: Settings, db_path: Path | str, admin: bool, input: TextIO | None = None,
+             output: TextIO | None = None) -> None:
+    """Run the bot in this terminal as one local user (an admin if `admin`); stdin and stdout are
+    looked up at call time, not at import (a test runner swaps them)."""
+    asyncio.run(chat(settings, db_path, admin, input or sys.stdin, output or sys.stdout))

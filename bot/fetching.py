@@ -157,7 +157,7 @@ def _arrived(db: sqlite_utils.Database, paper: str, day: str) -> bool:
 
 
 async def _deadline_job(context: CallbackContext) -> None:
-    await check_deadline(context.application, context.job.data if context.job else "")
+    await check_deadline(context.application, str(context.job.data) if context.job else "")
 
 
 def render_sources(config: SourcesConfig, runs: dict[str, fetch.LastRun]) -> str:

@@ -190,7 +190,7 @@ class GuardedRequest(BaseRequest):
 
 
 def stop_on_refusal(application: Any, guard: RefusalGuard, admins: Sequence[int],
-                    notify: Callable[[Any, Sequence[int], str], Awaitable[None]]) -> None:
+                    notify: Callable[[Any, Sequence[int], str], Awaitable[object]]) -> None:
     """Wire the guard: on a refusal, tell the admins if Telegram still lets us, then stop polling
     and the Application, so `run_polling` returns and `run_bot` exits non-zero."""
 

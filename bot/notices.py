@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.delivery import DeliveryReport
+from bot.reasons import chinese_reason
 from digest.inbox import InboxResult
 
 log = logging.getLogger(__name__)
@@ -91,5 +92,6 @@ def ingest_notice(results: Sequence[InboxResult]) -> str:
     """Only refused files are worth a message; the successes are in the log."""
     bad = [r for r in results if not r.outcome.ok]
     lines = [f"❌ 收件箱中 {len(bad)} 个文件没有入库（已移到 failed/，原因写在旁边的 .reason.txt）："]
-    lines += [f"• {html.escape(r.outcome.file)}：{html.escape(r.outcome.error)}" for r in bad[:LIST_LIMIT]]
+    lines += [f"• {html.escape(r.outcome.file)}：{html.escape(chinese_reason(r.outcome.error))}"
+              for r in bad[:LIST_LIMIT]]
     return "\n".join(lines)

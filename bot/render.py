@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
 
+from bot.reasons import chinese_reason
 from digest.ingest import FileOutcome
 from digest.models import Digest, DigestItem, StoredArticle
 from digest.stats import Stats
@@ -128,7 +129,8 @@ def _pieces(text: str, budget: int) -> list[str]:
 
 def _hard_cut(text: str, budget: int) -> list[str]:
     parts: list[str] = []
-    current, used = [], 0
+    current: list[str] = []
+    used = 0
     for ch in text:
         piece = esc(ch)
         if used + tg_len(piece) > budget:
@@ -276,7 +278,7 @@ def render_topic_preview(preview: TopicPreview, topic: Topic) -> list[str]:
 def render_ingest(outcome: FileOutcome, date: str) -> str:
     """What an uploaded page became: how many articles, by county; or why it was refused."""
     if not outcome.ok:
-        return f"❌ {esc(outcome.file)}：没有入库。{esc(outcome.error)}"
+        return f"❌ {esc(outcome.file)}：没有入库。{esc(chinese_reason(outcome.error))}"
     status = {"stored": "已入库", "replaced": "已更新（替换旧版）", "unchanged": "内容未变，无需更新"}
     lines = [f"✅ {esc(outcome.file)}：{esc(date)} 第 {outcome.page} 版，{status.get(outcome.status, outcome.status)}，"
              f"{outcome.articles} 篇（{esc(outcome.encoding)}）"]

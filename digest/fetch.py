@@ -272,7 +272,7 @@ def last_runs(db: sqlite_utils.Database) -> dict[str, LastRun]:
 def failed_pages(db: sqlite_utils.Database, source: str, day: str) -> list[tuple[int, str, str]]:
     """(page, key, error) of the pages of a day that failed at their last try."""
     ensure_tables(db)
-    return [tuple(r) for r in db.execute(  # type: ignore[misc]
+    return [tuple(r) for r in db.execute(
         f"SELECT page, key, error FROM {PAGES_TABLE} WHERE source = ? AND date = ? AND status = 'error' ORDER BY page",
         [source, day]).fetchall()]
 

@@ -1,7 +1,7 @@
 """The inbox folder: page files dropped there are ingested at the scheduled times, then filed away.
 
-A file's date is its name's `YYYY-MM-DD_` prefix when it has one (a late upload of yesterday's
-page keeps yesterday's date), else today; its page number comes from the name as for
+A file's date is the date in its name (`2024-11-06_01.txt`, `20241106_01.txt`) when it has one
+(a late upload of yesterday's page keeps yesterday's date), else today; its page number comes from the name as for
 `paperdigest ingest`. Ingested files move to `done/`; refused ones to `failed/`, with a
 `<name>.reason.txt` beside them saying why, so the folder only ever holds work still to do.
 Uploaders should write under a temporary name (`.part`, `.tmp`, or a leading dot) and rename
@@ -11,21 +11,19 @@ when complete: those names are left alone.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date as Date
 from pathlib import Path
 
 import sqlite_utils
 
+from digest.dates import date_in_name
 from digest.ingest import FileJob, FileOutcome, ingest_batch, ingest_file, page_number
 from digest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
-_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})_")
 _INCOMPLETE = (".part", ".tmp", ".crdownload", ".partial")
 DONE, FAILED = "done", "failed"
 
@@ -50,14 +48,8 @@ def pending_files(inbox: Path) -> list[Path]:
 
 
 def file_date(path: Path, today: str) -> str:
-    """The date in the name's `YYYY-MM-DD_` prefix, if it is a real date; else `today`."""
-    match = _DATE_PREFIX.match(path.name)
-    if match:
-        try:
-            return Date.fromisoformat(match.group(1)).isoformat()
-        except ValueError:
-            pass
-    return today
+    """The date in the name (`2024-11-06_01.txt`, `20241106_01.txt`), if it is a real date; else `today`."""
+    return date_in_name(path.name) or today
 
 
 def _next_page(db: sqlite_utils.Database, paper: str, date: str) -> int:

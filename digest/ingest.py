@@ -15,12 +15,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from digest.dates import without_date
 from digest.models import Page
 from digest.pipeline import Pipeline
 from digest.sources.pdf import ENCODING as PDF
 from digest.sources.pdf import PdfIssue, is_pdf, read_pdf
 from digest.sources.textfile import PageError, printable_name, read_page
-from digest.store import PageToStore, StoreResult, store_page, store_pages
+from digest.store import PageToStore, StoreResult, page_hash, store_page, store_pages
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,21 @@ class FileOutcome:
 
 
 def page_number(path: Path | str, default: int) -> int:
-    """The page number in a file's name (`2026-11-20_03.txt`, `004_x.txt`), else `default`."""
-    stem = Path(path).stem
-    match = re.search(r"[_-](\d{1,3})$", stem) or re.match(r"(\d{1,3})[_-]", stem)
-    return int(match.group(1)) if match else default
+    """The page number in a file's name (`2026-11-20_03.txt`, `004_x.txt`), else `default`.
+
+    The date is taken out first (`2024-11-06.txt` is not page 6), and 0 is not a page number
+    (`000_x.txt` is a file's place in a list; pages start at 1).
+    """
+    stem = without_date(Path(path).stem)
+    match = re.search(r"[_-](\d{1,3})$", stem) or re.match(r"(\d{1,3})[_-]", stem) or re.fullmatch(r"(\d{1,3})", stem)
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else default
+
+
+def stored_page(db: sqlite_utils.Database, paper: str, date: str, page_no: int) -> tuple[str, str] | None:
+    """(file, sha256) of the page already stored under this paper, date and number, if any."""
+    row = db.execute("SELECT p.file, p.sha256 FROM pages p JOIN issues i ON i.id = p.issue_id"
+                     " WHERE i.paper = ? AND i.date = ? AND p.page = ?", [paper, date, page_no]).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def prepare_file(pipeline: Pipeline, path: Path | str, *, page_no: int) -> Page | FileOutcome:
@@ -77,19 +89,31 @@ def _stored(path: Path | str, page: Page, result: StoreResult, page_no: int) -> 
 
 def ingest_file(
     db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int,
-    date_from_header: bool = False,
+    date_from_header: bool = False, replace: bool = True,
 ) -> FileOutcome:
-    """Store one page file; `date_from_header`: `date` is only a default, a PDF's printed date wins."""
+    """Read, split, enrich and store one file. `date_from_header`: `date` is only a default, a PDF's
+    printed date wins. With `replace=False` a page already stored with other text is refused (the
+    command line asks for --replace); the same text is still a no-op."""
     if is_pdf(path):
         return ingest_pdf(db, pipeline, path, paper=paper, date=date, page_no=page_no,
-                          date_from_header=date_from_header)
+                          date_from_header=date_from_header, replace=replace)
     page = prepare_file(pipeline, path, page_no=page_no)
     if isinstance(page, FileOutcome):
         return page
+    if not replace and (refusal := _replacing(db, page, paper, date, page_no)):
+        return FileOutcome(file=printable_name(Path(path).name), status="error", page=page_no, error=refusal)
     # Outside the try: a database error (disk full, locked past the timeout) is not the page's
     # fault and must stop the run loudly; the transaction has been rolled back by then.
     result = store_page(db, page, paper=paper, date=date, page_no=page_no, indexer=pipeline.segmenter)
     return _stored(path, page, result, page_no)
+
+
+def _replacing(db: sqlite_utils.Database, page: Page, paper: str, date: str, page_no: int) -> str:
+    """Why storing `page` needs --replace (another text is stored under its date and number), or ""."""
+    before = stored_page(db, paper, date, page_no)
+    if before and before[1] != page_hash(page.text):
+        return f"page {page_no} of {date} is already stored (from {before[0]}) with other text; give --replace to replace it"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +161,9 @@ def pdf_pages(pipeline: Pipeline, issue: PdfIssue) -> list[tuple[int, Page]]:
 def checked_date(issue: PdfIssue, date: str, date_from_header: bool) -> str:
     """The date to store under: the one given, checked against the date printed in the page headers."""
     printed = sorted({p.meta.date for p in issue.pages if p.meta.date})
+    if not printed and not date:
+        raise PageError(issue.file, "no date: none is printed in its headers; give --date YYYY-MM-DD "
+                                    "or put it in the name (2024-11-06_01.pdf)")
     if len(printed) > 1:
         raise PageError(issue.file, f"its pages are dated {', '.join(printed)} in their headers: one issue per PDF")
     if printed and printed[0] != date:
@@ -149,9 +176,10 @@ def checked_date(issue: PdfIssue, date: str, date_from_header: bool) -> str:
 
 def ingest_pdf(
     db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int,
-    date_from_header: bool = False,
+    date_from_header: bool = False, replace: bool = True,
 ) -> FileOutcome:
-    """Store every page of a PDF (an issue, or one page), or nothing of it when any check fails."""
+    """Store every page of a PDF (an issue, or one page) in one transaction, or nothing of it when
+    any check fails."""
     name = printable_name(Path(path).name)
     try:
         issue = read_pdf(path, pipeline.settings.ingest, first_page=page_no)
@@ -163,8 +191,11 @@ def ingest_pdf(
     except Exception as exc:
         log.exception("%s: could not be split", name)
         return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
-    statuses = [store_page(db, page, paper=paper, date=date, page_no=number, indexer=pipeline.segmenter).status
-                for number, page in pages]
+    refusals = [r for number, page in pages if (r := _replacing(db, page, paper, date, number))] if not replace else []
+    if refusals:
+        return FileOutcome(file=name, status="error", page=page_no, error="; ".join(refusals))
+    statuses = [result.status for result in store_pages(
+        db, [PageToStore(page, paper, date, number) for number, page in pages], indexer=pipeline.segmenter)]
     status = "unchanged" if set(statuses) == {"unchanged"} else "replaced" if "replaced" in statuses else "stored"
     articles = [a for _, page in pages for a in page.articles]
     log.info("%s: %s, %d pages, %d articles", name, status, len(pages), len(articles))
@@ -184,13 +215,16 @@ def ingest_files(
     page: int | None = None,
     on_done: Callable[[FileOutcome], None] | None = None,
     date_from_header: bool = False,
+    replace: bool = True,
 ) -> list[FileOutcome]:
-    """Ingest each file as its own page; `page` fixes the number when a single file is given."""
+    """Ingest each file as its own page; `page` fixes the number of a single file (more is an error)."""
+    if page is not None and len(paths) != 1:
+        raise ValueError(f"a page number fits one file, not {len(paths)}")
     outcomes = []
     for i, path in enumerate(paths, start=1):
-        number = page if page is not None and len(paths) == 1 else page_number(path, default=i)
+        number = page if page is not None else page_number(path, default=i)
         outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=number,
-                              date_from_header=date_from_header)
+                              date_from_header=date_from_header, replace=replace)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)

@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from digest import outbox
-
 if TYPE_CHECKING:
     from digest.cli import Context
 
@@ -29,7 +27,13 @@ def outbox_group() -> None:
 @click.pass_obj
 def list_command(obj: Context, day: str | None) -> None:
     """List unknown and failed messages, newest first."""
-    rows = outbox.problems(obj.db(), date=day)
+    from digest import outbox  # here, not at the top: `paperdigest --help` must not load sqlite-utils
+
+    db = obj.db()
+    try:
+        rows = outbox.problems(db, date=day)
+    finally:
+        db.close()
     for r in rows:
         click.echo(f"#{r['id']}\t{r['state']}\tchat {r['chat_id']}\t{r['date']} part {r['part'] + 1}\t"
                    f"{r['last_error'][:100]}")
@@ -46,13 +50,17 @@ def requeue_command(obj: Context, rows: tuple[str, ...]) -> None:
     Unknown messages (they may have arrived) go with a visible resend marker; failed ones as
     they were; chats that blocked the bot or unsubscribed are skipped.
     """
+    from digest import outbox
+
     db = obj.db()
     try:
         chosen = outbox.select(db, rows)
+        now = datetime.now(ZoneInfo(obj.settings.timezone))
+        done = outbox.requeue(db, chosen, now)
     except outbox.SelectionError as exc:
         raise click.ClickException(str(exc)) from exc
-    now = datetime.now(ZoneInfo(obj.settings.timezone))
-    done = outbox.requeue(db, chosen, now)
+    finally:
+        db.close()
     click.echo(f"requeued {len(done)}" + (f": {' '.join(f'#{i}' for i in done[:50])}" if done else ""))
     skipped = len(chosen) - len(done)
     if skipped:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from digest.configfiles import bundled_config_dir, find_settings, user_data_dir
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+CONFIG_DIR = bundled_config_dir()  # the shipped defaults (checkout's config/, or digest/_config)
 
 
 class ConfigError(Exception):
@@ -70,7 +70,7 @@ class Settings:
         chosen = explicit or os.environ.get("PAPERDIGEST_DB") or self.db
         if chosen:
             return Path(chosen).expanduser()
-        return Path(platformdirs.user_data_dir("paperdigest")) / "paperdigest.db"
+        return user_data_dir() / "paperdigest.db"
 
 
 def read_toml(path: Path, what: str = "settings") -> dict[str, Any]:
@@ -91,13 +91,18 @@ def _resolve(section: dict[str, Any], key: str, base: Path) -> dict[str, Any]:
     return section
 
 
+def _lists_as_tuples(section: dict[str, Any]) -> dict[str, Any]:
+    """TOML arrays as tuples: the settings are frozen, so a list inside one must not change either."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+
+
 def _admins_from_env(value: str) -> tuple[int, ...]:
     return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
-    """Read settings from `path`, else $PAPERDIGEST_CONFIG, else config/settings.toml."""
-    path = Path(path or os.environ.get("PAPERDIGEST_CONFIG") or CONFIG_DIR / "settings.toml")
+    """Read settings from `path`, else by the lookup order of digest.configfiles."""
+    path = find_settings(path).path
     raw = read_toml(path)
     base = path.parent
     paper = raw.get("paper", {})
@@ -116,8 +121,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
             db=_resolve(raw.get("store", {}), "db", base).get("db", ""),
             county_order=tuple(raw.get("digest", {}).get("county_order", ())),
             summary=SummarySettings(**raw.get("summary", {})),
-            ingest=IngestSettings(**{k: tuple(v) if isinstance(v, list) else v
-                                     for k, v in _resolve(raw.get("ingest", {}), "inbox", base).items()}),
+            ingest=IngestSettings(**_lists_as_tuples(_resolve(raw.get("ingest", {}), "inbox", base))),
             bot=BotSettings(admins=tuple(dict.fromkeys(admins)), **bot),
         )
     except (TypeError, ValueError) as exc:

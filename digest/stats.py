@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from digest import outbox, store, subscriptions
+from digest.timefmt import local_time
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class Stats:
     latest_date: str | None
 
 
-def collect_stats(db: sqlite_utils.Database) -> Stats:
-    """Count what is in the database, deliveries included."""
+def collect_stats(db: sqlite_utils.Database, timezone: str = "UTC") -> Stats:
+    """Count what is in the database, deliveries included; times in `timezone` (the paper's)."""
+    last = store.last_ingest(db)
     people = subscriptions.count_subscribers(db)
     states = outbox.delivery_stats(db)
     return Stats(
@@ -36,6 +38,6 @@ def collect_stats(db: sqlite_utils.Database) -> Stats:
         failed=states["failed"],
         pending=states["pending"],
         unknown=states["unknown"],
-        last_ingest=store.last_ingest(db),
+        last_ingest=local_time(last, timezone) if last else None,
         latest_date=store.latest_date(db),
     )

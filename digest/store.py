@@ -235,6 +235,7 @@ def _insert_article(
          a.county, _dump(a.counties), a.topic, _dump(a.topics), pack_text(a.body, a.summary)],
     )
     article_id = cursor.lastrowid
+    assert article_id is not None  # sqlite3 sets it after every INSERT
     db.execute(f"INSERT INTO {fts_table(_year(date))} (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
                [article_id, *index])
     return int(article_id)

@@ -260,8 +260,8 @@ class TextRankSummarizer(_Extractive):
         rows, cols = pairs // max(size, 1), pairs % max(size, 1)
         in_title = np.zeros(max(size, 1), dtype=bool)
         in_title[cols[rows == n]] = True  # the last text is the title
-        body = rows < n
-        rows, cols = rows[body], cols[body]
+        in_body = rows < n
+        rows, cols = rows[in_body], cols[in_body]
         distinct = np.bincount(rows, minlength=n).astype(float)
         told = np.bincount(rows, weights=in_title[cols], minlength=n) / np.maximum(distinct, 1.0)
         # Only words in two sentences or more can be shared: the product over those alone is small.

@@ -189,8 +189,8 @@ class Tagger:
             return tax.default, (tax.default,), ()
         chosen = [s for s in scored if s is scored[0]
                   or (s[0] >= tax.secondary_ratio * best and s[0] >= tax.min_score)]
-        evidence = tuple(e for s in chosen for e in sorted(s[3], key=lambda e: -e.score))
-        return chosen[0][2], tuple(s[2] for s in chosen), evidence
+        chosen_evidence = tuple(e for s in chosen for e in sorted(s[3], key=lambda e: -e.score))
+        return chosen[0][2], tuple(s[2] for s in chosen), chosen_evidence
 
 
 def apply_tags(article: Article, tags: Tags) -> Article:
@@ -239,7 +239,7 @@ class _TopicMatcher:
         """Count this topic's keywords; `hot` maps each position to the keyword first-pieces there."""
         if hot is None:
             hot = _hot_pieces(tokens, frozenset(self.by_first))
-        masked = set()
+        masked: set[int] = set()
         for phrase in self.exclude:
             for i in range(len(tokens)):
                 if _matches_at(tokens, i, phrase):

@@ -111,7 +111,9 @@ def seeded_db_file(tmp_path_factory: pytest.TempPathFactory, pipeline: Pipeline,
     for page in sorted(SAMPLES.glob("*.txt")):
         ingest.ingest_file(db, pipeline, page, paper="聊城日报", date=page.name[:10],
                            page_no=ingest.page_number(page, 1))
-    ingest.ingest_files(db, pipeline, seed_files[:1], paper="聊城日报", date="2024-11-06")
+    # The seed's name (000_…) holds no page number; page 3 leaves pages 1-2 of that day to the
+    # fetch tests' fake e-paper site.
+    ingest.ingest_files(db, pipeline, seed_files[:1], paper="聊城日报", date="2024-11-06", page=3)
     ingest.ingest_files(db, pipeline, seed_files[1:], paper="聊城日报", date="2024-08-28")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

@@ -18,6 +18,17 @@ SAMPLES = ROOT / "samples"
 
 
 @pytest.fixture(autouse=True)
+def _own_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real per-user config and data folders, or follows the shell's
+    PAPERDIGEST_* variables: `paperdigest init` in a test must not change a developer's setup."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("PAPERDIGEST_CONFIG", raising=False)
+    monkeypatch.delenv("PAPERDIGEST_DB", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_configured_sources(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test fetches from the real sites of config/sources.toml: a test names its own local sources."""
     monkeypatch.setenv("PAPERDIGEST_SOURCES", str(tmp_path_factory.getbasetemp() / "no-sources.toml"))

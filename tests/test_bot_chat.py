@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from contextlib import closing
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from digest import store
 def chat(bot_settings, pipeline, seeded_db_file, tmp_path, monkeypatch):
     """Run a scripted terminal session on a copy of the seeded database; returns its output."""
     db_path = tmp_path / "chat.db"
-    with sqlite3.connect(seeded_db_file) as source, sqlite3.connect(db_path) as target:
+    with closing(sqlite3.connect(seeded_db_file)) as source, closing(sqlite3.connect(db_path)) as target:
         source.backup(target)
     monkeypatch.setattr(bot_app.Pipeline, "build", classmethod(lambda cls, settings, taxonomy=None: pipeline))
 
@@ -65,7 +66,8 @@ def test_an_admin_uploads_a_page_from_the_terminal(chat):
     assert "✅ 2026-11-20_02.txt：2026-11-22 第 2 版，已入库，6 篇" in out
     assert "读不了文件" in out
     assert "文章：41 篇，最新一期 2026-11-22" in out
-    assert len(store.articles_on(store.connect(chat.db_path), "2026-11-22")) == 6
+    with closing(store.connect(chat.db_path)) as db:
+        assert len(store.articles_on(db, "2026-11-22")) == 6
 
 
 def test_a_reader_is_no_admin_in_the_terminal(chat):

@@ -113,7 +113,8 @@ def kill_mid_ingest(tmp_path: Path, db_path: Path, files: list[Path]) -> None:
     marker = tmp_path / "inside-transaction"
     env = {**os.environ, "CRASH_TEST_MARKER": str(marker), "PAPERDIGEST_CONFIG": str(ROOT / "config" / "settings.toml")}
     proc = subprocess.Popen(
-        [sys.executable, str(wrapper), "--db", str(db_path), "ingest", *map(str, files), "--date", DAY],
+        [sys.executable, str(wrapper), "--db", str(db_path), "ingest", *map(str, files), "--date", DAY,
+             "--replace"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     try:
@@ -153,7 +154,7 @@ def test_kill_during_ingest_leaves_the_page_as_before_and_a_rerun_completes_it(
     # The same command again, uninterrupted, equals a run that was never interrupted.
     monkeypatch.setattr(cli_module.Pipeline, "build", classmethod(lambda cls, settings, taxonomy=None: pipeline))
     result = CliRunner().invoke(cli, ["--db", str(crashed), "ingest", str(pages["page2"]), str(pages["corrected"]),
-                                      "--date", DAY], catch_exceptions=False)
+                                      "--date", DAY, "--replace"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert [line.split(", ")[1] for line in result.stdout.splitlines()] == ["unchanged", "replaced"]
     assert ingest_now(reference, pipeline, pages["page2"], pages["corrected"]) == ["unchanged", "replaced"]

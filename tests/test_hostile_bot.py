@@ -273,13 +273,12 @@ def test_any_text_to_a_reader_command(bot_services: Services, command: str, text
 # --- bad page files uploaded by an admin ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("name", "upload_as", "expected"), [
-    ("empty.txt", "empty.txt", "❌ empty.txt：没有入库。empty file"),
-    ("png_renamed.txt", "photo.txt", "❌ photo.txt：没有入库。binary file: looks like a PNG image, not page text"),
+    ("empty.txt", "empty.txt", "❌ empty.txt：没有入库。文件是空的"),
+    ("png_renamed.txt", "photo.txt", "❌ photo.txt：没有入库。这是 PNG 图片，不是版面文字"),
     ("broken_utf8.txt", "<b>02&<i>.txt",
-     "❌ &lt;b&gt;02&amp;&lt;i&gt;.txt：没有入库。broken UTF-8 text: 3 undecodable places, the first at byte 100"),
-    ("headlines_only.txt", "a\nb.txt", "❌ a?b.txt：没有入库。no article body found (only headlines or bylines)"),
-    ("latin.txt", "../../etc/passwd", "❌ passwd：没有入库。not Chinese page text (decoded as utf-8, too few Chinese "
-                                      "characters)"),
+     "❌ &lt;b&gt;02&amp;&lt;i&gt;.txt：没有入库。UTF-8 编码损坏（第一处在第 100 字节）"),
+    ("headlines_only.txt", "a\nb.txt", "❌ a?b.txt：没有入库。没有找到正文（只有标题或署名）"),
+    ("latin.txt", "../../etc/passwd", "❌ passwd：没有入库。不是中文版面文字（汉字太少）"),
 ])
 async def test_bad_upload_refused_in_one_message_and_nothing_stored(
     bot: BotDriver, caplog: pytest.LogCaptureFixture, name: str, upload_as: str, expected: str

@@ -176,7 +176,7 @@ def test_cli_parse_prints_the_same_error_line(name: str, run: Callable[..., Resu
 def test_a_bad_file_among_good_ones_costs_only_itself(run: Callable[..., Result], stored_db: Path) -> None:
     result = run("ingest", str(BADINPUT / "gb18030.txt"), str(BADINPUT / "png_renamed.txt"), "--date", "2026-11-21")
     assert result.exit_code == 1
-    assert result.stdout.startswith("gb18030.txt: page 1, stored, 3 articles (gb18030)")
+    assert result.stdout.startswith("gb18030.txt: 2026-11-21 page 1, stored, 3 articles (gb18030)")
     assert result.stderr == "error: png_renamed.txt: binary file: looks like a PNG image, not page text\n"
 
 

@@ -70,10 +70,9 @@ def seeded_path(tmp_path_factory: pytest.TempPathFactory, pipeline: Pipeline, se
 @pytest.fixture
 def seeded(seeded_path: Path, tmp_path: Path):
     target = tmp_path / "paper.db"
-    source = sqlite3.connect(seeded_path)
-    with sqlite3.connect(target) as copy:
+    with contextlib.closing(sqlite3.connect(seeded_path)) as source, \
+            contextlib.closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
-    source.close()
     db = store.connect(target)
     outbox.ensure_schema(db)
     yield db

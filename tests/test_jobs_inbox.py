@@ -18,11 +18,13 @@ def test_only_complete_visible_files_are_taken(tmp_path: Path):
     assert pending_files(tmp_path / "missing") == []
 
 
-def test_the_date_comes_from_a_real_date_prefix_else_today():
+def test_the_date_comes_from_a_real_date_in_the_name_else_today():
     assert file_date(Path("2026-11-19_03.txt"), "2026-11-21") == "2026-11-19"
     assert file_date(Path("2026-13-45_03.txt"), "2026-11-21") == "2026-11-21"
     assert file_date(Path("page3.txt"), "2026-11-21") == "2026-11-21"
-    assert file_date(Path("2026-11-19.txt"), "2026-11-21") == "2026-11-21"  # a prefix ends with "_"
+    assert file_date(Path("2026-11-19.txt"), "2026-11-21") == "2026-11-19"
+    assert file_date(Path("20261119_02.txt"), "2026-11-21") == "2026-11-19"
+    assert file_date(Path("x2026111900.txt"), "2026-11-21") == "2026-11-21"  # part of a longer number
 
 
 def test_files_are_filed_away_and_never_overwrite_earlier_ones(db, pipeline, settings, tmp_path: Path):

@@ -15,7 +15,7 @@ def counts(db) -> tuple[int, int, int]:
 
 def test_seed_pages_stored_with_all_fields(db, pipeline, seed_files):
     outcomes = ingest.ingest_files(db, pipeline, seed_files, paper="聊城日报", date=DAY)
-    assert [(o.status, o.page, o.articles) for o in outcomes] == [("stored", 0, 8), ("stored", 4, 9)]
+    assert [(o.status, o.page, o.articles) for o in outcomes] == [("stored", 1, 8), ("stored", 4, 9)]
     assert counts(db) == (2, 17, 17)
     first = store.articles_on(db, DAY)[0]
     assert first.article.title == "以项目之“进”促发展之“稳”"

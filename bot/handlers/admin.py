@@ -208,7 +208,7 @@ async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @admin_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show subscribers, articles, deliveries and the last ingest."""
-    await reply(update, render.render_stats(collect_stats(services(context).db)))
+    await reply(update, render.render_stats(collect_stats(services(context).db, services(context).settings.timezone)))
 
 
 @admin_only

@@ -26,7 +26,7 @@ SEARCH_USAGE = "发送 /search 加关键词，例如 /search 光伏 -招聘；�
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send a day's digest (default: the latest stored) through this chat's filters."""
     s = services(context)
-    day = argument(update)
+    day: str | None = argument(update)
     if day:
         try:
             day = Date.fromisoformat(day).isoformat()

@@ -121,7 +121,9 @@ def node_links(text: str, node_url: str, source: Source) -> NodeLinks:
     """A page node's article links (`<a>` and `<area>`), its PDFs, and article links to other hosts."""
     doc = _document(text)
     article, pdf = re.compile(source.article_links), re.compile(source.pdf_links, re.I)
-    articles, pdfs, off = [], [], []
+    articles: list[str] = []
+    pdfs: list[str] = []
+    off: list[str] = []
     for url in _hrefs(doc, node_url):
         path = urlsplit(url).path
         if article.search(path):

@@ -331,7 +331,7 @@ def _drop_repeats(articles: list[Article], skipped: list[SkippedBlock]) -> list[
     """Keep the first of identical articles: a page pasted twice into one file must not double
     the digest. The repeat is reported as skipped, so nothing goes missing unannounced."""
     first: dict[Article, int] = {}
-    kept = []
+    kept: list[Article] = []
     for article in articles:
         if article in first:
             skipped.append(SkippedBlock(_article_text(article), f"repeats article {first[article] + 1} of this page"))
