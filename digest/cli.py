@@ -267,7 +267,8 @@ def ingest_command(obj: Context, files: tuple[Path, ...], day: str | None, paper
     if page is not None and len(files) != 1:
         raise click.UsageError(f"--page numbers one file; {len(files)} were given (name them like 2024-11-06_03.txt)")
     # A PDF with no date given or in its name is dated by its page headers (checked there).
-    dated: dict[str, list[Path]] = {"": [f for f in files if not (day or date_in_name(f.name)) and is_pdf(f)]}
+    by_header = [f for f in files if not (day or date_in_name(f.name)) and is_pdf(f)]
+    dated: dict[str, list[Path]] = {"": by_header} if by_header else {}
     undated = [f for f in files if not (day or date_in_name(f.name) or is_pdf(f))]
     for f in undated:
         click.echo(f"error: {f.name}: no date: give --date YYYY-MM-DD or put it in the name (2024-11-06_01.txt)",

@@ -91,7 +91,7 @@ def ingest_inbox_file(
     date = file_date(path, today)
     page = page_number(path, default=_next_page(db, paper, date))
     outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=page,
-                          date_from_header=not _DATE_PREFIX.match(path.name))  # a PDF's printed date wins
+                          date_from_header=not date_in_name(path.name))  # a PDF's printed date wins
     return InboxResult(outcome=outcome, date=outcome.date or date, moved_to=file_away(path, inbox, outcome))
 
 
@@ -136,5 +136,5 @@ def _numbered(db: sqlite_utils.Database, files: list[Path], *, paper: str, today
         if page < 0:
             page = taken[date] + 1
         taken[date] = max(taken[date], page)
-        jobs.append(FileJob(path, paper, date, page, date_from_header=not _DATE_PREFIX.match(path.name)))
+        jobs.append(FileJob(path, paper, date, page, date_from_header=not date_in_name(path.name)))
     return jobs

@@ -112,7 +112,8 @@ def _replacing(db: sqlite_utils.Database, page: Page, paper: str, date: str, pag
     """Why storing `page` needs --replace (another text is stored under its date and number), or ""."""
     before = stored_page(db, paper, date, page_no)
     if before and before[1] != page_hash(page.text):
-        return f"page {page_no} of {date} is already stored (from {before[0]}) with other text; give --replace to replace it"
+        return (f"page {page_no} of {date} is already stored (from {before[0]}) with other text;"
+                " give --replace to replace it")
     return ""
 
 
