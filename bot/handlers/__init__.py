@@ -36,16 +36,21 @@ COMMANDS = {
 }
 
 
+# Only new messages run anything. PTB's CommandHandler and MessageHandler also take edits
+# (`edited_message`) by default: an admin correcting a typo in /broadcast would send it twice.
+NEW = filters.UpdateType.MESSAGE
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler; order matters only for the catch-alls at the end."""
     for name, callback in COMMANDS.items():
-        application.add_handler(CommandHandler(name, callback))
-    application.add_handler(MessageHandler(filters.Regex(reading.ARTICLE_SHORTCUT), reading.article_shortcut))
+        application.add_handler(CommandHandler(name, callback, filters=NEW))
+    application.add_handler(MessageHandler(NEW & filters.Regex(reading.ARTICLE_SHORTCUT), reading.article_shortcut))
     application.add_handler(CallbackQueryHandler(subscriber.filter_pressed, pattern=r"^(cty|top)[:#]"))
     application.add_handler(CallbackQueryHandler(reading.more_pressed, pattern=r"^s[qk]:\d+:"))
-    application.add_handler(MessageHandler(filters.Document.ALL, admin.receive_page))
-    application.add_handler(MessageHandler(filters.COMMAND, errors.unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, reading.search_text))
+    application.add_handler(MessageHandler(NEW & filters.Document.ALL, admin.receive_page))
+    application.add_handler(MessageHandler(NEW & filters.COMMAND, errors.unknown_command))
+    application.add_handler(MessageHandler(NEW & filters.TEXT & filters.ChatType.PRIVATE, reading.search_text))
 
 
 on_error = errors.on_error
