@@ -16,8 +16,15 @@ from typing import Any
 import pytest
 
 from bot.localapi import ApiCall, ApiError, LocalBotApi
+from bot.render import MAX_MESSAGE, tg_len, to_plain_text
 
 SENDS = ("sendMessage", "editMessageText")
+
+
+def _check_length(markup: str) -> None:
+    """Telegram's own refusal of a message whose text, once its HTML is parsed, is over 4,096 characters."""
+    if tg_len(to_plain_text(markup)) > MAX_MESSAGE:
+        raise ApiError(400, "Bad Request: message is too long")
 
 
 class OfflineRequest(LocalBotApi):
@@ -39,7 +46,12 @@ class OfflineRequest(LocalBotApi):
         failure = self.failing.get(int(params["chat_id"]))
         if failure:
             raise ApiError(*failure)
+        _check_length(params["text"])
         return super().api_sendMessage(params)
+
+    def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_length(params["text"])
+        return super().api_editMessageText(params)
 
     def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])

@@ -25,7 +25,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     try:
         parse_query(words, s.pipeline.segmenter)
-        added = subscriptions.add_watch(s.db, chat_id(update), words)
+        added = subscriptions.add_watch(s.db, chat_id(update), words, max_chars=s.settings.limits.max_watch_chars,
+                                        max_watches=s.settings.limits.max_watches)
     except (QueryError, SubscriptionError) as exc:
         await reply(update, render.esc(exc))
         return
