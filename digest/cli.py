@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import click
 import sqlite_utils
 
-from digest import compose, explain, inbox, ingest, search, store
+from digest import compose, explain, inbox, ingest, reindex, search, store
+from digest.dictionary import index_fingerprint, load_segmenter
 from digest.models import Article, Digest
 from digest.pipeline import Pipeline
 from digest.settings import ConfigError, Settings, load_settings
@@ -43,7 +44,10 @@ class Context:
         return self._pipeline
 
     def db(self, path: str | None = None) -> sqlite_utils.Database:
-        return store.connect(self.settings.db_path(path or self.db_option))
+        """The database, its search index rebuilt first if another dictionary made it (digest/reindex.py)."""
+        db = store.connect(self.settings.db_path(path or self.db_option))
+        reindex.ensure_index(db, index_fingerprint(self.settings), lambda: self.pipeline.segmenter)
+        return db
 
     def today(self) -> Date:
         return datetime.now(ZoneInfo(self.settings.timezone)).date()
@@ -144,8 +148,9 @@ def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit
     """Search the archive: words, "a phrase", -excluded; best matches first."""
     db = obj.db()
     try:
-        results = search.search(db, obj.pipeline.segmenter, " ".join(words), days=days, today=obj.today(),
-                                limit=limit)
+        # A lazy tokenizer: a query needs a few dozen dictionary look-ups, not the whole dictionary loaded.
+        segmenter = load_segmenter(obj.settings, lazy=True)
+        results = search.search(db, segmenter, " ".join(words), days=days, today=obj.today(), limit=limit)
     except search.QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     if not results:
@@ -153,6 +158,15 @@ def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit
     for r in results:
         a = r.article
         click.echo(f"{r.date} · {a.county or '—'} · [{r.id}] {a.display_title}\n    {a.summary}")
+
+
+@cli.command(name="reindex")
+@pass_context
+def reindex_command(obj: Context) -> None:
+    """Rebuild the search index with the current dictionary (done by itself when the dictionary changes)."""
+    db = store.connect(obj.settings.db_path(obj.db_option))
+    count = reindex.reindex(db, obj.pipeline.segmenter)
+    click.echo(f"reindexed {count} articles")
 
 
 @cli.command(name="digest")
@@ -208,7 +222,7 @@ def explain_command(obj: Context, target: str) -> None:
 @pass_context
 def demo(obj: Context, samples: Path, db_path: str) -> None:
     """Ingest the bundled sample pages, print the latest day's digest and one search."""
-    db = store.connect(db_path)
+    db = obj.db(db_path)
     pipeline = obj.pipeline
     files = sorted(samples.glob("*.txt"))
     by_date: dict[str, list[Path]] = {}

@@ -25,6 +25,7 @@ from digest import outbox, subscriptions
 from digest.models import Article, Page, StoredArticle
 
 SCHEMA_VERSION = 1
+INDEX_FINGERPRINT_KEY = "index_dictionary"  # meta: the tokenizer that built the index (digest.reindex)
 
 
 class Database(sqlite_utils.Database):
@@ -179,6 +180,7 @@ def store_page(
             return StoreResult("unchanged", tuple(ids))
         if old:
             _delete_page(db, old[0])
+        _note_indexer(db, indexer)
         db.execute(
             "INSERT INTO pages (issue_id, page, file, encoding, sha256, article_count, skipped, ingested_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -190,6 +192,14 @@ def store_page(
         ids = [_insert_article(db, a, page_id=page_id, paper=paper, date=date, page_no=page_no, seq=i, indexer=indexer)
                for i, a in enumerate(page.articles)]
     return StoreResult("replaced" if old else "stored", tuple(ids))
+
+
+def _note_indexer(db: sqlite_utils.Database, indexer: Indexer) -> None:
+    """The first articles indexed record which tokenizer cut them (digest.reindex compares it at open)."""
+    fingerprint = getattr(indexer, "fingerprint", None)
+    if (fingerprint and db.execute("SELECT 1 FROM meta WHERE key = ?", [INDEX_FINGERPRINT_KEY]).fetchone() is None
+            and db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None):
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [INDEX_FINGERPRINT_KEY, fingerprint])
 
 
 def _delete_page(db: sqlite_utils.Database, page_id: int) -> None:
@@ -209,13 +219,16 @@ def _insert_article(
          a.summary, a.county, _dump(a.counties), a.topic, _dump(a.topics)],
     )
     article_id = cursor.lastrowid
-    title = a.headline or a.display_title
-    db.execute(
-        "INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
-        [article_id, " ".join(indexer.terms(title)), " ".join(indexer.terms(a.body)),
-         " ".join(indexer.parts(title + "\n" + a.body))],
-    )
+    db.execute("INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
+               [article_id, *fts_values(a, indexer)])
     return int(article_id)
+
+
+def fts_values(a: Article, indexer: Indexer) -> tuple[str, str, str]:
+    """An article's title, body and parts columns in the full-text index (digest.reindex rebuilds them alike)."""
+    title = a.headline or a.display_title
+    return (" ".join(indexer.terms(title)), " ".join(indexer.terms(a.body)),
+            " ".join(indexer.parts(title + "\n" + a.body)))
 
 
 def _dump(values: Iterable[str]) -> str:
