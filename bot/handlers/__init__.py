@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
+from bot import flood
 from bot.handlers import admin, errors, reading, subscriber, watching
 
 COMMANDS = {
@@ -43,6 +45,7 @@ NEW = filters.UpdateType.MESSAGE
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler; order matters only for the catch-alls at the end."""
+    application.add_handler(TypeHandler(Update, flood.check), group=flood.GROUP)  # per-user rate limit first
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW))
     application.add_handler(MessageHandler(NEW & filters.Regex(reading.ARTICLE_SHORTCUT), reading.article_shortcut))
