@@ -89,9 +89,7 @@ def _import_jieba() -> Any:
     them by path when the import fails; both read the same bytes. So pkg_resources is hidden for
     the duration of jieba's import only (anyone else who imports it later still gets it).
     """
-    if "jieba" in sys.modules:
-        return sys.modules["jieba"]
-    hidden = "pkg_resources" not in sys.modules
+    hidden = "jieba" not in sys.modules and "pkg_resources" not in sys.modules
     if hidden:
         sys.modules["pkg_resources"] = None  # type: ignore[assignment]
     try:
