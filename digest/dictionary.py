@@ -9,6 +9,9 @@ as a run of tokens), which needs no dictionary entry.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from digest.region import Region, load_region
 from digest.segment import Segmenter, fingerprint
 from digest.settings import Settings
@@ -17,8 +20,19 @@ from digest.stopwords import load_stopwords
 
 def dictionary_words(settings: Settings, region: Region | None = None) -> tuple[str, ...]:
     """Region names, then the user dictionary (same format as the stop-word file: a word a line)."""
-    region = region or load_region(settings.region_path)
-    extra = load_stopwords(settings.userdict_path) if settings.userdict_path else frozenset()
+    if region is None:
+        return _words_from_files(settings.region_path, settings.userdict_path)
+    return _words(region, settings.userdict_path)
+
+
+@functools.lru_cache(maxsize=8)
+def _words_from_files(region_path: Path, userdict_path: Path | None) -> tuple[str, ...]:
+    """Read once per process: a command checks the index's fingerprint, then loads the tokenizer."""
+    return _words(load_region(region_path), userdict_path)
+
+
+def _words(region: Region, userdict_path: Path | None) -> tuple[str, ...]:
+    extra = load_stopwords(userdict_path) if userdict_path else frozenset()
     return (*region.dictionary_words(), *sorted(extra))
 
 
