@@ -90,6 +90,16 @@ def counts(update: Update, bot_username: str | None) -> bool:
     return message.chat.type == ChatType.PRIVATE
 
 
+def _sender(update: Update) -> int:
+    """Whose bucket: the user's, or for a message sent as a chat (an anonymous group admin, a linked
+    channel) that chat's, since Telegram shows one shared bot account as the sender of all of them."""
+    message = update.message
+    if update.callback_query is None and message is not None and message.sender_chat is not None:
+        return message.sender_chat.id
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
 def _guard(services: Services, context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
     guard = context.application.bot_data.get(GUARD_KEY)
     if guard is None:
@@ -106,7 +116,7 @@ async def check(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = update.effective_user.id
     if is_admin(services.settings, user_id) or not counts(update, context.bot.username):
         return
-    verdict = _guard(services, context).admit(user_id, services.now().timestamp())
+    verdict = _guard(services, context).admit(_sender(update), services.now().timestamp())
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.WARN:

@@ -19,8 +19,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.flood import SLOW_DOWN, FloodGuard, Verdict
 from bot.services import Services
-from bot.updates import UpdateFactory
+from bot.updates import UpdateFactory, chat, user
 
+ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot
 BURST = 10  # config/settings.toml [limits] commands_burst
 EVERY = timedelta(seconds=3)  # 20 a minute
 
@@ -87,6 +88,21 @@ async def test_button_taps_count_and_are_dropped_silently(bot: BotDriver) -> Non
     assert bot.api.of("answerCallbackQuery")[-1].params["text"] == SLOW_DOWN
     await bot.press("全部 ✓", user=STRANGER)
     assert len(bot.api.of("answerCallbackQuery")) == answers + 1, "nothing more, not even an answer"
+
+
+async def test_anonymous_admins_of_different_groups_have_their_own_buckets(bot: BotDriver) -> None:
+    """Telegram shows every anonymous group admin as one account: the bucket is the group's."""
+    def anonymous(group: int) -> dict:
+        data = bot.updates.message("/help", chat_id=group, user_id=ANONYMOUS_ADMIN)
+        data["message"]["from"] = user(ANONYMOUS_ADMIN, "Group")
+        data["message"]["sender_chat"] = chat(group)
+        return data
+
+    for _ in range(BURST):
+        assert len(await bot.feed(anonymous(GROUP), GROUP)) == 1
+    assert await bot.feed(anonymous(GROUP), GROUP) == [SLOW_DOWN]
+    other = GROUP - 1
+    assert len(await bot.feed(anonymous(other), other)) == 1
 
 
 def test_the_bucket() -> None:
