@@ -15,13 +15,13 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from digest import store
 from digest.segment import Segmenter
-from digest.store import ARTICLE_COLUMNS, INDEX_FINGERPRINT_KEY, article_count, fts_values, row_to_stored
+from digest.store import INDEX_FINGERPRINT_KEY, article_count
 
 log = logging.getLogger(__name__)
 
 META_KEY = INDEX_FINGERPRINT_KEY
-BATCH = 500
 
 
 def stored_fingerprint(db: sqlite_utils.Database) -> str | None:
@@ -34,21 +34,9 @@ def _record(db: sqlite_utils.Database, fingerprint: str) -> None:
 
 
 def reindex(db: sqlite_utils.Database, segmenter: Segmenter) -> int:
-    """Rebuild every article's index entry with `segmenter`, in one transaction; returns articles indexed."""
-    done = 0
+    """Rebuild every article's index entry with `segmenter` and record it; returns articles indexed."""
+    done = store.rebuild_index(db, segmenter)
     with db.atomic():
-        db.execute("DELETE FROM articles_fts")
-        last = 0
-        while True:
-            rows = list(db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id > ? ORDER BY a.id LIMIT ?",
-                                 [last, BATCH]))
-            if not rows:
-                break
-            for row in rows:
-                db.execute("INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
-                           [row["id"], *fts_values(row_to_stored(row).article, segmenter)])
-            done += len(rows)
-            last = rows[-1]["id"]
         _record(db, segmenter.fingerprint)
     log.info("search index rebuilt: %d articles, dictionary %s", done, segmenter.fingerprint)
     return done

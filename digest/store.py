@@ -219,16 +219,34 @@ def _insert_article(
          a.summary, a.county, _dump(a.counties), a.topic, _dump(a.topics)],
     )
     article_id = cursor.lastrowid
-    db.execute("INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
-               [article_id, *fts_values(a, indexer)])
+    title = a.headline or a.display_title
+    db.execute(
+        "INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
+        [article_id, " ".join(indexer.terms(title)), " ".join(indexer.terms(a.body)),
+         " ".join(indexer.parts(title + "\n" + a.body))],
+    )
     return int(article_id)
 
 
-def fts_values(a: Article, indexer: Indexer) -> tuple[str, str, str]:
-    """An article's title, body and parts columns in the full-text index (digest.reindex rebuilds them alike)."""
-    title = a.headline or a.display_title
-    return (" ".join(indexer.terms(title)), " ".join(indexer.terms(a.body)),
-            " ".join(indexer.parts(title + "\n" + a.body)))
+def rebuild_index(db: sqlite_utils.Database, indexer: Indexer) -> int:
+    """Index every stored article again, in one transaction; returns the articles indexed.
+
+    For a changed tokenizer: new dictionary words must be cut the same way in index and queries
+    (digest.reindex decides when). Readers keep the old index until the transaction commits.
+    """
+    done = 0
+    with db.atomic():
+        db.execute("DELETE FROM articles_fts")
+        for article_id, kicker, title, subtitle, body in db.execute(
+                "SELECT id, kicker, title, subtitle, body FROM articles ORDER BY id").fetchall():
+            a = Article(kind="", kicker=kicker, title=title, subtitle=subtitle, reporters=(),
+                        paragraphs=tuple(body.split("\n")))
+            headline = a.headline or a.display_title
+            db.execute("INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
+                       [article_id, " ".join(indexer.terms(headline)), " ".join(indexer.terms(a.body)),
+                        " ".join(indexer.parts(headline + "\n" + a.body))])
+            done += 1
+    return done
 
 
 def _dump(values: Iterable[str]) -> str:
