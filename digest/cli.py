@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 import sqlite_utils
 
-from digest import compose, explain, inbox, ingest, reindex, search, store
-from digest.dictionary import index_fingerprint, load_segmenter
+from digest import compose, explain, inbox, ingest, search, store
 from digest.models import Article, Digest
 from digest.pipeline import Pipeline
 from digest.settings import ConfigError, Settings, load_settings
@@ -45,6 +44,9 @@ class Context:
 
     def db(self, path: str | None = None) -> sqlite_utils.Database:
         """The database, its search index rebuilt first if another dictionary made it (digest/reindex.py)."""
+        from digest import reindex
+        from digest.dictionary import index_fingerprint
+
         db = store.connect(self.settings.db_path(path or self.db_option))
         reindex.ensure_index(db, index_fingerprint(self.settings), lambda: self.pipeline.segmenter)
         return db
@@ -149,6 +151,8 @@ def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit
     db = obj.db()
     try:
         # A lazy tokenizer: a query needs a few dozen dictionary look-ups, not the whole dictionary loaded.
+        from digest.dictionary import load_segmenter
+
         segmenter = load_segmenter(obj.settings, lazy=True)
         results = search.search(db, segmenter, " ".join(words), days=days, today=obj.today(), limit=limit)
     except search.QueryError as exc:
@@ -164,6 +168,8 @@ def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit
 @pass_context
 def reindex_command(obj: Context) -> None:
     """Rebuild the search index with the current dictionary (done by itself when the dictionary changes)."""
+    from digest import reindex
+
     db = store.connect(obj.settings.db_path(obj.db_option))
     count = reindex.reindex(db, obj.pipeline.segmenter)
     click.echo(f"reindexed {count} articles")

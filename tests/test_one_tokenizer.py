@@ -9,6 +9,7 @@ an index built by another dictionary (config edited, an older release) is rebuil
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +21,9 @@ from offline_request import OfflineRequest
 from bot.app import build_application, make_services
 from digest import reindex, search, store
 from digest.dictionary import dictionary_words, index_fingerprint, load_segmenter
-from digest.settings import Settings
+from digest.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 WORD = "城乡公交"  # in samples/2026-11-20_02.txt; jieba alone cuts it 城乡 / 公交
 
@@ -132,3 +135,32 @@ def test_the_dictionary_is_configuration_only(bot_settings: Settings) -> None:
     words = set(dictionary_words(bot_settings))
     assert "东古城镇" in words and "光伏" in words
     assert WORD not in words
+
+
+def test_the_command_line_reindexes_by_itself_and_on_demand(db_file: Path, tmp_path: Path) -> None:
+    """`paperdigest search` after the user dictionary gained a word: the index is rebuilt first."""
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    with (config / "userdict.txt").open("a", encoding="utf-8") as userdict:
+        userdict.write(f"\n{WORD}\n")
+
+    def paperdigest(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--config", str(config / "settings.toml"), "--db", str(db_file), *args],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    first = paperdigest("search", WORD)  # the first command after the edit rebuilds the index
+    assert WORD in first
+    db = store.connect(db_file)
+    try:
+        assert reindex.stored_fingerprint(db) == index_fingerprint(load_settings(config / "settings.toml"))
+        articles = store.article_count(db)
+    finally:
+        db.close()
+    assert paperdigest("search", WORD) == first
+    assert paperdigest("reindex") == f"reindexed {articles} articles\n"
