@@ -62,4 +62,8 @@ def call_soon(callback: Callable[[], None] | None) -> Callable[[], None] | None:
     if callback is None:
         return None
     loop = asyncio.get_running_loop()
-    return lambda: loop.call_soon_threadsafe(callback)
+
+    def from_worker() -> None:
+        loop.call_soon_threadsafe(callback)
+
+    return from_worker

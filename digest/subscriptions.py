@@ -171,7 +171,8 @@ def add_watch(db: sqlite_utils.Database, chat_id: int, query: str, *, max_chars:
                                     "发送 /watches 查看编号。")
         cursor = db.execute("INSERT INTO watches (chat_id, query, created_at) VALUES (?, ?, ?)",
                             [chat_id, query, _now()])
-    return Watch(id=int(cursor.lastrowid), chat_id=chat_id, query=query)
+    assert cursor.lastrowid is not None
+    return Watch(id=cursor.lastrowid, chat_id=chat_id, query=query)
 
 
 def watches(db: sqlite_utils.Database, chat_id: int | None = None) -> list[Watch]:
