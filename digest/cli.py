@@ -157,6 +157,8 @@ def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit
         results = search.search(db, segmenter, " ".join(words), days=days, today=obj.today(), limit=limit)
     except search.QueryError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
     if not results:
         click.echo("没有找到匹配的文章。试试更短或更少的关键词。")
     for r in results:
@@ -171,7 +173,10 @@ def reindex_command(obj: Context) -> None:
     from digest import reindex
 
     db = store.connect(obj.settings.db_path(obj.db_option))
-    count = reindex.reindex(db, obj.pipeline.segmenter)
+    try:
+        count = reindex.reindex(db, obj.pipeline.segmenter)
+    finally:
+        db.close()
     click.echo(f"reindexed {count} articles")
 
 

@@ -31,6 +31,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
@@ -108,6 +109,7 @@ class _DiskFrequencies:
         self._conn = conn
         self._known: dict[str, int | None] = {}
         self._lock = threading.Lock()
+        weakref.finalize(self, conn.close)  # closed with its tokenizer, or at exit: never left to the collector
 
     def get(self, word: str, default: Any = None) -> Any:
         try:
@@ -138,10 +140,13 @@ def _open_cache(path: Path, print_: str) -> Iterator[tuple[sqlite3.Connection, i
     if not path.is_file():
         yield None
         return
+    conn = None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
         log.warning("jieba cache %s unreadable (%s): building it again", path, exc)
         yield None
         return
