@@ -8,6 +8,7 @@ test server works the same way.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -16,16 +17,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import handlers, hooks, redact
+from bot import handlers, hooks, lifecycle, notices, redact
 from bot.commands import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS
 from bot.handlers.common import QUERIES_KEY
 from bot.keyboards import QueryStore
+from bot.schedule import parse_duration
 from bot.services import SERVICES_KEY, Services
 from digest import reindex, store
 from digest.pipeline import Pipeline
@@ -38,6 +40,7 @@ TELEGRAM_MAX_RATE = 30  # messages/s Telegram allows a bot overall
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
 TELEGRAM_API = "https://api.telegram.org"
+GUARD_KEY = "paperdigest.refusal_guard"
 
 App = Application[Any, Any, Any, Any, Any, Any]
 Extension = Callable[[App], None]
@@ -70,9 +73,12 @@ def build_application(
 
     `request` replaces the HTTP client (tests and the terminal chat pass an offline one);
     `extensions` are called with the application before the error handler is added (jobs, hooks).
+    Every call goes through a `lifecycle.GuardedRequest`: Telegram refusing the token mid-run
+    stops the application (bot/lifecycle.py).
     """
     redact.protect(token)  # before PTB logs its base URL, which contains the token
     api, files = api_urls(base_url)
+    guard = lifecycle.RefusalGuard()
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -86,9 +92,14 @@ def build_application(
         .rate_limiter(AIORateLimiter(overall_max_rate=TELEGRAM_MAX_RATE, max_retries=0))
         .post_init(post_init)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+    # PTB's own defaults: a pool for concurrent sends, one connection for the long poll.
+    requests = (request, request) if request is not None else (HTTPXRequest(connection_pool_size=256),
+                                                               HTTPXRequest(connection_pool_size=1))
+    builder = (builder.request(lifecycle.GuardedRequest(requests[0], guard))
+               .get_updates_request(lifecycle.GuardedRequest(requests[1], guard)))
     application = builder.build()
+    application.bot_data[GUARD_KEY] = guard
+    lifecycle.stop_on_refusal(application, guard, services.settings.bot.admins, notices.notify_admins)
     _use_stored_taxonomy(services)
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[QUERIES_KEY] = QueryStore()
@@ -147,9 +158,10 @@ async def polling(application: App, *, timeout: float = 10, poll_interval: float
 def scheduling(application: App) -> None:
     """Digests at each subscriber's time, the inbox ingest and the outbox sender (bot/jobs.py)."""
     # Imported here: only `paperdigest run` schedules; tests and the terminal chat build without it.
-    from bot import jobs
+    from bot import fetching, jobs
 
     jobs.install_jobs(application)
+    fetching.install(application)  # the sources' fetch times and deadlines (config/sources.toml)
     hooks.on_schedule_changed(application, jobs.reschedule)
 
 
@@ -157,15 +169,52 @@ def run_bot(settings: Settings, db_path: Path | str, *, extensions: Sequence[Ext
     """Run the bot with long polling until interrupted; the token comes from $TELEGRAM_BOT_TOKEN.
 
     `extensions` default to `scheduling`: a bot that answers commands and delivers digests.
+    Raises `lifecycle.BotStopped` (one line, an exit status) when Telegram refuses the token, at
+    start or later, or cannot be reached at start within `[bot] start_retry_for`.
     """
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         raise ConfigError(f"{TOKEN_ENV} is not set: get a token from @BotFather and export it.")
     redact.protect(token)
+    redact.protect_handlers()
+    redact.protect_excepthooks()
     redact.quiet_http_logging()
-    services = make_services(settings, db_path)
+    try:
+        retry_for = parse_duration(settings.bot.start_retry_for, "bot.start_retry_for")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     base_url = os.environ.get(BASE_URL_ENV) or None
+    api = api_urls(base_url)[0]
+    log.info("bot starting: %s, database %s, API %s", settings.paper, db_path, lifecycle.server_name(api))
+    asyncio.run(_reach(token, api, retry_for))
+    services = make_services(settings, db_path)
     application = build_application(services, token=token, base_url=base_url,
                                     extensions=(scheduling,) if extensions is None else extensions)
-    log.info("bot starting: %s, database %s, API %s", settings.paper, db_path, api_urls(base_url)[0])
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:  # at initialize, after the check above (the token revoked meanwhile)
+        raise _stopped(exc, api) from None
+    finally:
+        services.db.close()
+    refusal = application.bot_data[GUARD_KEY].refusal
+    if refusal is not None:
+        raise lifecycle.BotStopped(refusal.describe(), lifecycle.EXIT_TOKEN_REJECTED)
+
+
+async def _reach(token: str, api: str, retry_for: float) -> None:
+    """Before anything else: does Telegram answer, and does it take the token? (bot/lifecycle.py)"""
+    request = HTTPXRequest()
+    bot = Bot(token, base_url=api, request=request)  # not `async with`: its initialize() calls getMe unguarded
+    await request.initialize()
+    try:
+        await lifecycle.reach_telegram(bot, api, retry_for=retry_for)
+    finally:
+        await request.shutdown()
+
+
+def _stopped(exc: TelegramError, api: str) -> lifecycle.BotStopped:
+    if isinstance(exc, InvalidToken):
+        return lifecycle.BotStopped(f"token rejected by Telegram ({lifecycle.refusal_reason(exc)})",
+                                    lifecycle.EXIT_TOKEN_REJECTED)
+    return lifecycle.BotStopped(f"cannot reach {lifecycle.server_name(api)}: {lifecycle.network_cause(exc)}",
+                                lifecycle.EXIT_UNREACHABLE)

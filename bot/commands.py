@@ -14,6 +14,7 @@ SUBSCRIBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("time", "修改推送时间：/time 07:00"),
     ("counties", "选择关注的县市区"),
     ("topics", "选择关注的栏目"),
+    ("papers", "选择报纸（关注多份报纸时）"),
     ("digest", "现在看摘要：/digest 或 /digest 2026-11-20"),
     ("article", "看全文：/article 123（或直接点 /a123）"),
     ("search", "搜索旧闻：/search 光伏 -招聘"),
@@ -34,4 +35,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("schedule", "查看或设置推送与入库时间"),
     ("stats", "运行统计"),
     ("broadcast", "群发通知：/broadcast 内容"),
+    ("requeue", "补发结果不明或失败的消息：/requeue 编号 或 日期"),
+    ("sources", "来源（电子报、订阅源）与上次抓取"),
+    ("fetch", "立即抓取：/fetch [来源] [日期]"),
 )

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.papers import PaperDigests
 from bot.render import render_digest, render_watch_matches
 from bot.schedule import catch_up_cutoff, local_at
 from bot.services import Services
@@ -82,8 +83,10 @@ def compose_now(services: Services, *, now: datetime | None = None,
     watched = matches_for_watches(services.db, services.pipeline.segmenter, [a.id for a in articles],
                                   chat_ids={sub.chat_id for sub, _ in due if not sub.instant_alerts})
     added = 0
+    chosen = PaperDigests(services, day)  # readers who chose other papers too (bot/papers.py)
     for batch in _batched(due):
-        digests = [(sub.chat_id, digest_parts(services, sub, articles, day, watched.get(sub.chat_id)))
+        digests = [(sub.chat_id, chosen.parts(sub, digest_parts(services, sub, articles, day,
+                                                                watched.get(sub.chat_id))))
                    for sub, _ in batch]
         added += outbox.enqueue_many(services.db, digests, date=day,
                                      scheduled_at={sub.chat_id: at for sub, at in batch}, now=services.now())

@@ -8,12 +8,20 @@ Rules, in the order a message meets them:
 - 429 RetryAfter: every send stops for retry_after seconds and the message is tried again; it is
   Telegram pacing us, so it does not count as a failed attempt.
 - 5xx answers and network errors that happened *before the request was written* (connect
-  error or timeout, pool timeout, write timeout/error) delivered nothing: retried with
-  exponential back-off (1, 2, 4, 8 ... seconds, capped), the rate slot given back, and after
-  `max_attempts` failed attempts the row is 'failed' and stays visible in /stats.
+  error or timeout, pool timeout, write timeout/error) delivered nothing: the row stays
+  pending and is retried with exponential back-off (1, 2, 4 ... seconds, capped at
+  `backoff_max`), the rate slot given back, for `retry_for` (an hour by default: outages last
+  minutes to an hour) after its first such failure; only then is it 'failed' (reported, and
+  re-queueable). Rows due before the catch-up window still expire at start.
+- An outage: `outage_after` such failures in a row, with no success between, pause every send
+  (1, 2, 4 ... up to `probe_max` seconds, doubling after each probe that fails too), so a dead
+  Telegram gets a probe now and then instead of the whole queue at full rate; the first
+  success ends the pause.
 - 403 Forbidden (the user blocked the bot): the subscriber is deactivated (reason "blocked")
   and their other pending rows are dropped. 400 Bad Request is permanent: 'failed' at once.
-- An unusable token (401/404) halts delivery: the row goes back to pending, nothing is lost.
+  These are the only answers that fail a row at once.
+- An unusable token (401/404) halts delivery: the row goes back to pending, nothing is lost,
+  and bot.lifecycle stops the process.
 
 The timed-out send (the rule): at most once, and never silently. A row is committed as
 'sending' before the call. If the request may have reached Telegram but no answer came back
@@ -136,21 +144,30 @@ class DeliveryConfig:
 
     rate_per_second: float = 25.0
     per_chat_interval: float = 1.0
-    max_attempts: int = 5
+    retry_for: float = 3600.0  # seconds a row keeps being retried after its first network error or 5xx
     backoff_base: float = 1.0
-    backoff_max: float = 300.0
+    backoff_max: float = 60.0
+    outage_after: int = 3  # failures in a row (no success between) that pause every send
+    probe_max: float = 15.0  # longest pause between probes during an outage
     # Concurrent requests: enough to hide Telegram's latency at the rate, within the connection pool.
     max_in_flight: int = 32
     refill_every: float = 5.0
 
     @classmethod
     def from_settings(cls, bot: BotSettings, **overrides: float) -> DeliveryConfig:
+        from bot.schedule import parse_duration  # bot.schedule reads the database; keep this module light
+
         return cls(rate_per_second=bot.rate_per_second, per_chat_interval=bot.per_chat_interval,
-                   max_attempts=bot.max_attempts, **overrides)  # type: ignore[arg-type]
+                   retry_for=parse_duration(bot.retry_for, "bot.retry_for"),
+                   backoff_max=float(bot.retry_backoff_max), **overrides)  # type: ignore[arg-type]
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: 1, 2, 4, 8 ... capped."""
-        return min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1))
+        return min(self.backoff_max, self.backoff_base * 2 ** max(0, min(attempts - 1, 30)))
+
+    def probe_pause(self, probes: int) -> float:
+        """Seconds every send waits after the `probes`-th failed probe of an outage: 1, 2, 4 ... capped."""
+        return min(self.probe_max, self.backoff_base * 2 ** max(0, min(probes - 1, 30)))
 
 
 @dataclass
@@ -167,6 +184,18 @@ class DeliveryReport:
     @property
     def news(self) -> bool:
         return bool(self.failed or self.unknown or self.blocked)
+
+
+async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
+    """Wait until `event` is set or `timeout` passes; a cancel always propagates.
+
+    Not `asyncio.wait_for`: on Python 3.11 it returns normally when the task is cancelled just
+    as the awaited event is set (a send finishing), swallowing the cancel, so a stopped bot
+    went on sending. `asyncio.timeout` tells its own timeout from an outside cancel.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await event.wait()
 
 
 class Sender:
@@ -198,6 +227,8 @@ class Sender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._last_refill = float("-inf")
         self._halt: BaseException | None = None
+        self._streak = 0  # transient failures since the last answer that proved Telegram up
+        self._outage_until = float("-inf")
         self.report = DeliveryReport()
         outbox.ensure_schema(db)
 
@@ -259,16 +290,14 @@ class Sender:
                         next_due.timestamp() if next_due else float("inf"))
             while keep_going() and not self._woken and self._now() < until:
                 self._event.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._event.wait(), min(idle_check, max(0.0, until - self._now())))
+                await _wait_event(self._event, min(idle_check, max(0.0, until - self._now())))
 
     async def _wait(self, until: float | None) -> None:
         timeout = None if until is None else max(0.0, until - self._now())
         if self._sleep is not None and timeout is not None and not self._in_flight:
             await self._sleep(timeout)
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        await _wait_event(self._event, timeout)
 
     async def _drain(self) -> None:
         """Let sends in flight finish and be recorded; a second cancel abandons them as 'unknown'."""
@@ -373,6 +402,7 @@ class Sender:
                 self._failed(row, classify(exc))
             else:
                 outbox.mark_sent(self._db, row.id, message.message_id, self._clock())
+                self._telegram_up()
                 self.report.sent += 1
                 self._spacing.done(row.chat_id, self._now())
                 self._pop_head(row.chat_id)
@@ -395,13 +425,22 @@ class Sender:
             self.report.rate_limited += 1
             self._pacer.pause_until(now + result.retry_after)
             self._retry(row, result.reason, now_dt + timedelta(seconds=result.retry_after), count=False)
-        elif verdict is Verdict.RETRY and row.attempts + 1 < self.config.max_attempts:
+        elif verdict is Verdict.RETRY and self._still_retrying(row, now_dt):
             self.report.retries += 1
             self._pacer.refund(now)
+            self._transient(now)
             delay = self.config.backoff(row.attempts + 1)
             log.info("row %s: %s; retry in %.0f s", row.id, result.reason, delay)
             self._retry(row, result.reason, now_dt + timedelta(seconds=delay), count=True)
+        elif verdict is Verdict.RETRY:
+            log.warning("row %s (chat %s): retried for %.0f s in vain, given up: %s", row.id, chat,
+                        self.config.retry_for, result.reason)
+            outbox.mark_failed(self._db, row.id, f"given up after {self.config.retry_for:.0f} s: {result.reason}",
+                               now_dt)
+            self.report.failed.append(row.id)
+            self._pop_head(chat)
         elif verdict is Verdict.BLOCKED:
+            self._telegram_up()
             log.info("chat %s blocked the bot: deactivated, pending rows dropped", chat)
             outbox.mark_failed(self._db, row.id, result.reason, now_dt)
             outbox.drop_pending(self._db, chat)
@@ -412,6 +451,7 @@ class Sender:
         elif verdict is Verdict.UNKNOWN:
             log.warning("row %s (chat %s) may or may not have been delivered: %s", row.id, chat, result.reason)
             outbox.mark_unknown(self._db, row.id, result.reason, now_dt)
+            self._transient(now)
             self.report.unknown.append(row.id)
             self._spacing.done(chat, now)
             self._pop_head(chat)
@@ -419,14 +459,41 @@ class Sender:
             log.error("Telegram refused the bot: %s; delivery halted", result.reason)
             outbox.mark_retry(self._db, row.id, result.reason, next_attempt_at=now_dt, now=now_dt, count_attempt=False)
             self._halt = DeliveryHalted(result.reason)
-        else:  # permanent, or out of attempts
+        else:  # permanent: Telegram answered, and the answer will not change
+            self._telegram_up()
             log.warning("row %s (chat %s) failed for good: %s", row.id, chat, result.reason)
             outbox.mark_failed(self._db, row.id, result.reason, now_dt)
             self.report.failed.append(row.id)
             self._pop_head(chat)
 
+    def _still_retrying(self, row: OutboxRow, now: datetime) -> bool:
+        """Within `retry_for` of the row's first network error or 5xx (or this is the first)."""
+        since = row.failing_since or now
+        return (now - since).total_seconds() < self.config.retry_for
+
+    def _telegram_up(self) -> None:
+        """An answer from Telegram itself (a message id, a 400, a 403): any outage is over."""
+        if self._streak >= self.config.outage_after:
+            log.warning("Telegram answers again after %d failed calls in a row: sending resumes", self._streak)
+        self._streak = 0
+
+    def _transient(self, now: float) -> None:
+        """One more call without an answer. After `outage_after` in a row, pause every send;
+        a call that fails during a pause (sent before it) does not lengthen it, a probe after does."""
+        if now < self._outage_until:
+            return
+        self._streak += 1
+        probes = self._streak - self.config.outage_after + 1
+        if probes >= 1:
+            pause = self.config.probe_pause(probes)
+            self._outage_until = now + pause
+            self._pacer.pause_until(self._outage_until)
+            log.warning("%d calls in a row got no answer from Telegram: every send waits %.0f s", self._streak, pause)
+
     def _retry(self, row: OutboxRow, reason: str, at: datetime, *, count: bool) -> None:
-        outbox.mark_retry(self._db, row.id, reason, next_attempt_at=at, now=self._clock(), count_attempt=count)
+        now = self._clock()
+        outbox.mark_retry(self._db, row.id, reason, next_attempt_at=at, now=now, count_attempt=count)
         queue = self._queues[row.chat_id]
-        queue[0] = replace(row, attempts=row.attempts + int(count), next_attempt_at=at)
+        queue[0] = replace(row, attempts=row.attempts + int(count), next_attempt_at=at,
+                           failing_since=(row.failing_since or now) if count else row.failing_since)
         self._schedule(row.chat_id)

@@ -7,7 +7,8 @@ of it: `install_jobs` builds them once at start, `reschedule` rebuilds them afte
 - `paperdigest:daily:ingest@HH:MM`: ingest the inbox, then compose any digest already due.
 - `paperdigest:daily:deadline@HH:MM`: tell the admins if today's paper has not arrived.
 - `paperdigest:daily:digest@HH:MM`: one per distinct subscriber time, composing its digests.
-- `paperdigest:startup` (once): report sends a crash left unresolved, compose what is due.
+- `paperdigest:startup` (once): report unknown/failed rows no admin has heard of (a crash's
+  interrupted sends included), once; compose what is due.
 - `paperdigest:delivery` (once): the sender's loop, for as long as the application runs.
 
 `install_jobs` also registers an after-ingest hook (bot.hooks): a page uploaded through the bot
@@ -149,13 +150,28 @@ def _drop_moved_later(services: Services) -> int:
 
 async def _startup(context: CallbackContext) -> None:
     """Tell the admins about sends the last run left unresolved, then compose what is due (catch-up)."""
-    application = context.application
-    services = _services(application)
-    interrupted = context.job.data if context.job else None
-    if interrupted:
-        await notices.notify_admins(application.bot, services.settings.bot.admins,
-                                    notices.interrupted_notice(interrupted))
+    await report_unreported(context.application)
     await _compose(context)
+
+
+async def report_unreported(application: Application) -> None:
+    """Unknown and failed rows no admin has heard of (interrupted sends included): told once.
+
+    Marked reported when an admin got the notice (or there is no admin to tell: then the log
+    holds it), so the next start does not repeat it; if no admin could be reached, it is tried
+    again at the next start.
+    """
+    services = _services(application)
+    rows = outbox.unreported(services.db)
+    if not rows:
+        return
+    text = notices.start_notice(rows)
+    admins = services.settings.bot.admins
+    reached = await notices.notify_admins(application.bot, admins, text)
+    if not admins:
+        log.warning("no admins to tell: %s", text)
+    if reached or not admins:
+        outbox.mark_reported(services.db, [r["id"] for r in rows], services.now())
 
 
 async def _compose(context: CallbackContext) -> None:
@@ -172,8 +188,9 @@ async def _deliver(context: CallbackContext) -> None:
     services = _services(application)
 
     async def report(result: DeliveryReport) -> None:
-        await notices.notify_admins(application.bot, services.settings.bot.admins,
-                                    notices.delivery_notice(services.db, result))
+        if await notices.notify_admins(application.bot, services.settings.bot.admins,
+                                       notices.delivery_notice(services.db, result)):
+            outbox.mark_reported(services.db, [*result.unknown, *result.failed], services.now())
 
     try:
         await sender_of(application).run(keep_going=lambda: application.running, on_report=report)
@@ -242,6 +259,10 @@ async def check_deadline(application: Application) -> bool:
 
 
 async def _deadline(context: CallbackContext) -> None:
+    from bot import fetching  # the sources' own deadline alert names why (404, a network error ...)
+
+    if fetching.fetches_paper(context.application, _services(context.application).settings.paper):
+        return
     await check_deadline(context.application)
 
 

@@ -24,12 +24,16 @@ log = logging.getLogger(__name__)
 LIST_LIMIT = 20  # rows named in one notice; the rest are counted
 
 
-async def notify_admins(bot: Bot, admins: Sequence[int], text: str) -> None:
+async def notify_admins(bot: Bot, admins: Sequence[int], text: str) -> int:
+    """Send `text` to each admin; returns how many got it."""
+    reached = 0
     for admin in admins:
         try:
             await bot.send_message(chat_id=admin, text=text, parse_mode=ParseMode.HTML)
+            reached += 1
         except TelegramError as exc:
             log.warning("could not notify admin %s: %s", admin, exc)
+    return reached
 
 
 def _rows(db: sqlite_utils.Database, ids: Sequence[int]) -> list[tuple]:
@@ -51,8 +55,8 @@ def delivery_notice(db: sqlite_utils.Database, report: DeliveryReport) -> str:
     lines = [f"<b>推送报告</b>：成功 {report.sent}，重试 {report.retries}，限流 {report.rate_limited}"]
     if report.unknown:
         lines += ["", f"⚠️ <b>{len(report.unknown)} 条结果不明</b>（请求已发出但没有收到 Telegram 的答复，"
-                  "可能已送达）。为避免重复，没有自动重发；确需补发，可按下面的编号重新排队，"
-                  "补发的消息会带“补发”标记。", *_listing(db, report.unknown)]
+                  "可能已送达）。为避免重复，没有自动重发；确需补发，可按下面的编号重新排队"
+                  "（/requeue 编号），补发的消息会带“补发”标记。", *_listing(db, report.unknown)]
     failed = report.failed
     if failed:
         lines += ["", f"❌ <b>{len(failed)} 条放弃发送</b>：", *_listing(db, failed)]
@@ -68,6 +72,22 @@ def interrupted_notice(rows: Sequence[OutboxRow]) -> str:
     lines += [f"• #{r.id} chat {r.chat_id} · {r.date} · 第 {r.part + 1} 条" for r in rows[:LIST_LIMIT]]
     if len(rows) > LIST_LIMIT:
         lines.append(f"……另有 {len(rows) - LIST_LIMIT} 条")
+    return "\n".join(lines)
+
+
+def start_notice(rows: Sequence[dict]) -> str:
+    """Unknown and failed rows an earlier run left unreported (it died, or nobody could be told)."""
+    unknown = [r for r in rows if r["state"] == "unknown"]
+    failed = [r for r in rows if r["state"] == "failed"]
+    lines = [f"⚠️ <b>上次运行留下 {len(rows)} 条未报告的消息</b>：结果不明 {len(unknown)} 条"
+             f"（请求可能已送达，没有自动重发），放弃发送 {len(failed)} 条。"]
+    lines += [f"• #{r['id']} chat {r['chat_id']} · {r['date']} · 第 {r['part'] + 1} 条 · "
+              f"{'结果不明' if r['state'] == 'unknown' else '放弃'}：{html.escape(str(r['last_error'])[:120])}"
+              for r in rows[:LIST_LIMIT]]
+    if len(rows) > LIST_LIMIT:
+        lines.append(f"……另有 {len(rows) - LIST_LIMIT} 条")
+    days = sorted({r["date"] for r in rows})
+    lines.append(f"需要补发：/requeue 编号，或 /requeue {days[-1]}（当天全部）；结果不明的会带“补发”标记。")
     return "\n".join(lines)
 
 

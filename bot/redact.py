@@ -10,7 +10,10 @@ caplog, a file handler). Formatted tracebacks are redacted too.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import traceback
+from types import TracebackType
 
 REDACTED = "<token>"
 
@@ -75,3 +78,36 @@ def quiet_http_logging() -> None:
     """httpx logs every request (each long poll, every 10 s) at INFO: keep it to warnings."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def scrub(text: str) -> str:
+    """`text` with every protected secret replaced: for messages that do not go through logging."""
+    return _filter.scrub(text) if _filter is not None else text
+
+
+def protect_handlers() -> None:
+    """Also filter at the root logger's handlers (a record made before `protect`, or by a foreign
+    record factory, is scrubbed on its way out)."""
+    if _filter is None:
+        return
+    for handler in logging.getLogger().handlers:
+        if _filter not in handler.filters:
+            handler.addFilter(_filter)
+
+
+def protect_excepthooks() -> None:
+    """Uncaught exceptions (main thread and other threads) print their traceback scrubbed:
+    PTB's InvalidToken holds the whole token in its message."""
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        sys.stderr.write(scrub("".join(traceback.format_exception(kind, value, tb))))
+
+    def thread_excepthook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread else "?"
+        sys.stderr.write(f"Exception in thread {name}:\n" + scrub(
+            "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))))
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_excepthook

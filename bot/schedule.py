@@ -71,6 +71,18 @@ def parse_catch_up(value: str) -> str | timedelta:
     return window
 
 
+def parse_duration(value: str | float, key: str) -> float:
+    """Seconds from `90` / `"90s"` / `"30m"` / `"1h"`; `key` names the setting in the error."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value).strip().lower())
+        seconds = float(match.group(1)) * _UNITS[match.group(2)] if match else -1.0
+    if seconds < 0:
+        raise ValueError(f"{key} must be a duration like '90s', '30m' or '1h', not {value!r}")
+    return seconds
+
+
 def catch_up_cutoff(now: datetime, catch_up: str, tz: ZoneInfo) -> datetime:
     """The earliest scheduled time still worth sending at `now`; anything older is expired.
 

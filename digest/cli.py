@@ -8,6 +8,7 @@ import sys
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import click
@@ -31,6 +32,7 @@ class Context:
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from exc
         self.db_option = db
+        self.config_path = config
         self._pipeline: Pipeline | None = None
 
     @property
@@ -221,7 +223,7 @@ def explain_command(obj: Context, target: str) -> None:
             raise click.ClickException(str(exc)) from exc
         articles = [a for a in pipeline.process(text).articles]
     for a in articles:
-        click.echo(explain.explain(a, pipeline.tagger.tag(a)))
+        click.echo(explain.explain(a, pipeline.tagger.tag(a), pipeline.tagger.taxonomy))
         click.echo()
 
 
@@ -254,14 +256,20 @@ def demo(obj: Context, samples: Path, db_path: str) -> None:
 
 @cli.command(name="inbox")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--batch", type=click.IntRange(1, 1000), default=50, show_default=True,
+              help="Files stored per write transaction (a bulk load commits once a batch).")
 @pass_context
-def inbox_command(obj: Context, folder: Path | None) -> None:
+def inbox_command(obj: Context, folder: Path | None, batch: int) -> None:
     """Ingest the page files waiting in the inbox folder (default: [ingest] inbox), then file them away."""
     folder = folder or (Path(obj.settings.ingest.inbox) if obj.settings.ingest.inbox else None)
     if folder is None:
         raise click.ClickException("no inbox folder: give one, or set [ingest] inbox in the settings")
-    results = inbox.ingest_inbox(obj.db(), obj.pipeline, folder, paper=obj.settings.paper,
-                                 today=obj.today().isoformat())
+    waiting = len(inbox.pending_files(folder))
+    show_bar = sys.stderr.isatty() and waiting > 1
+    with click.progressbar(length=waiting, label="ingesting", file=sys.stderr if show_bar else None,
+                           hidden=not show_bar) as bar:
+        results = inbox.ingest_inbox(obj.db(), obj.pipeline, folder, paper=obj.settings.paper,
+                                     today=obj.today().isoformat(), batch=batch, on_done=lambda _: bar.update(1))
     for r in results:
         o = r.outcome
         line = f"{o.file}: {r.date} page {o.page}, {o.status}, {o.articles} articles" if o.ok else \
@@ -273,16 +281,71 @@ def inbox_command(obj: Context, folder: Path | None) -> None:
         sys.exit(1)
 
 
+@cli.command(name="fetch")
+@click.option("--date", "day", callback=_valid_date, help="Issue date, YYYY-MM-DD (default: today).")
+@click.option("--source", "names", multiple=True, help="Only this configured source (repeatable).")
+@click.option("--kind", type=click.Choice(["founder", "feed"]), help="Fetch one source given here, not from config.")
+@click.option("--url", help="With --kind: an issue's entry page (…/node_01.html), a site's base URL, or a feed.")
+@click.option("--paper", help="With --kind: the paper to store it as (default: from config; a feed: feed@HOST).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Sources TOML (default: $PAPERDIGEST_SOURCES, else sources.toml beside the settings).")
+@pass_context
+def fetch_command(obj: Context, day: str | None, names: tuple[str, ...], kind: str | None, url: str | None,
+                  paper: str | None, sources_file: Path | None) -> None:
+    """Fetch a day's paper from its e-paper sites and feeds, and store it like ingested pages."""
+    from digest import fetch
+    from digest.sources import config
+
+    when = Date.fromisoformat(day) if day else obj.today()
+    sources_path = sources_file or config.sources_path(obj.config_path)
+    try:
+        if kind or url:
+            if not (kind and url):
+                raise click.UsageError("--kind and --url go together")
+            # A feed's entries are numbered pages 1, 2, 3 ... of its paper: by default a paper of its own.
+            default = obj.settings.paper if kind == "founder" else f"feed@{urlsplit(url).hostname or url}"
+            sources = [config.adhoc_source(kind, url, paper=paper or default, path=sources_path)]
+        else:
+            configured = config.load_sources(sources_path)
+            sources = [configured.get(n) for n in names] if names else list(configured.enabled)
+            if not sources:
+                raise click.ClickException(f"no sources configured in {configured.path}; or give --kind and --url")
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db = obj.db()
+    pipeline = obj.pipeline
+
+    def show(o: fetch.PageOutcome) -> None:
+        click.echo(fetch.describe(o) if o.ok else f"error: {fetch.describe(o)}", err=not o.ok)
+        for note in o.notes:
+            click.echo(f"warning: {o.source} {o.date} page {o.page} {o.key}: {note}", err=True)
+
+    if kind:
+        reports = [fetch.fetch_source(db, pipeline, sources[0], when, on_page=show)]
+    else:
+        reports = fetch.fetch_sources(db, pipeline, sources, when, on_page=show)
+    for r in reports:
+        if r.error:
+            click.echo(f"error: {r.source} {r.date}: {r.error}", err=True)
+    click.echo(fetch.total_line(reports))
+    if not all(r.ok for r in reports):
+        sys.exit(1)
+
+
 @cli.command()
 @pass_context
 def run(obj: Context) -> None:
     """Run the Telegram bot (long polling); the token comes from $TELEGRAM_BOT_TOKEN."""
     from bot.app import run_bot  # Telegram is loaded only for the bot's commands
+    from bot.lifecycle import BotStopped
 
     try:
         run_bot(obj.settings, obj.settings.db_path(obj.db_option))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    except BotStopped as exc:  # one line, never the token; the status says why (README)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 @cli.command()
@@ -293,6 +356,11 @@ def chat(obj: Context, admin: bool) -> None:
     from bot.chat import run_chat
 
     run_chat(obj.settings, obj.settings.db_path(obj.db_option), admin=admin)
+
+
+from digest.outbox_cli import outbox_group  # noqa: E402  (a command group of its own module)
+
+cli.add_command(outbox_group)
 
 
 def main() -> None:

@@ -6,14 +6,16 @@ import logging
 from collections import Counter
 
 from digest.models import Article, Evidence, Tags
+from digest.topics import Taxonomy
 
 log = logging.getLogger(__name__)
 
 PHOTO_PREVIEW = 30  # characters of the caption shown for an article without a headline
 
 
-def explain(article: Article, tags: Tags) -> str:
-    """A readable report: the headline, the county evidence and the topic keywords that hit."""
+def explain(article: Article, tags: Tags, taxonomy: Taxonomy | None = None) -> str:
+    """A readable report: the headline, the county evidence and the topic keywords that hit
+    (each with where it stood and its score; with `taxonomy`, how places are weighed)."""
     headline = article.headline or f"({article.kind}) {article.body[:PHOTO_PREVIEW]}…"
     lines = [headline, ""]
     also = [c for c in tags.counties if c != tags.county]
@@ -30,6 +32,9 @@ def explain(article: Article, tags: Tags) -> str:
     lines.append(f"Topic: {tags.topic}" + (f"   also: {', '.join(also)}" if also else ""))
     if not tags.topic_evidence:
         lines.append("  no keyword hit: the default topic")
+    elif taxonomy is not None:
+        lines.append(f"  keyword weight × place: headline ×{taxonomy.headline_weight:g} a hit, lead ×"
+                     f"{taxonomy.lead_weight:g}√hits, rest of the body √hits")
     for topic in tags.topics:
         hits = [e for e in tags.topic_evidence if e.label == topic]
         if hits:

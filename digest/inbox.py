@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
 
 import sqlite_utils
 
-from digest.ingest import FileOutcome, ingest_file, page_number
+from digest.ingest import FileJob, FileOutcome, ingest_batch, ingest_file, page_number
 from digest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,45 @@ def ingest_inbox_file(
 
 
 def ingest_inbox(
-    db: sqlite_utils.Database, pipeline: Pipeline, inbox: Path, *, paper: str, today: str
+    db: sqlite_utils.Database, pipeline: Pipeline, inbox: Path, *, paper: str, today: str, batch: int = 1,
+    on_done: Callable[[InboxResult], None] | None = None,
 ) -> list[InboxResult]:
-    """Ingest every complete file waiting in `inbox`; a bad file never stops the others."""
-    return [ingest_inbox_file(db, pipeline, p, inbox, paper=paper, today=today) for p in pending_files(inbox)]
+    """Ingest every complete file waiting in `inbox`; a bad file never stops the others.
+
+    `batch` files share one write transaction (a year of pages: 2,920 commits become 59); files
+    are filed away only after their batch is committed, so a crash leaves them waiting.
+    """
+    files = pending_files(inbox)
+    if batch <= 1:
+        results = []
+        for path in files:
+            results.append(ingest_inbox_file(db, pipeline, path, inbox, paper=paper, today=today))
+            if on_done:
+                on_done(results[-1])
+        return results
+    results = []
+    for start in range(0, len(files), batch):
+        jobs = _numbered(db, files[start:start + batch], paper=paper, today=today)
+        for job, outcome in zip(jobs, ingest_batch(db, pipeline, jobs), strict=True):
+            results.append(InboxResult(outcome=outcome, date=job.date,
+                                       moved_to=file_away(job.path, inbox, outcome)))
+            if on_done:
+                on_done(results[-1])
+    return results
+
+
+def _numbered(db: sqlite_utils.Database, files: list[Path], *, paper: str, today: str) -> list[FileJob]:
+    """Date and page of each file of a batch; files with no page number in their name follow on,
+    counting those before them in the batch (none of which is stored yet)."""
+    taken: dict[str, int] = {}
+    jobs = []
+    for path in files:
+        date = file_date(path, today)
+        if date not in taken:
+            taken[date] = _next_page(db, paper, date) - 1
+        page = page_number(path, default=-1)
+        if page < 0:
+            page = taken[date] + 1
+        taken[date] = max(taken[date], page)
+        jobs.append(FileJob(path, paper, date, page))
+    return jobs

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from digest.models import Page
 from digest.pipeline import Pipeline
 from digest.sources.textfile import PageError, printable_name, read_page
-from digest.store import store_page
+from digest.store import PageToStore, StoreResult, store_page, store_pages
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,12 @@ def page_number(path: Path | str, default: int) -> int:
     return int(match.group(1)) if match else default
 
 
-def ingest_file(
-    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int
-) -> FileOutcome:
+def prepare_file(pipeline: Pipeline, path: Path | str, *, page_no: int) -> Page | FileOutcome:
+    """Read, split, tag and summarise one file: its Page, or an error outcome saying why not."""
     name = printable_name(Path(path).name)
     try:
         text = read_page(path, max_bytes=pipeline.settings.ingest.max_file_bytes)
-        page = pipeline.process(text)
+        return pipeline.process(text)
     except PageError as exc:
         # Info, not warning: the outcome carries the reason and every caller reports it (the CLI
         # prints `error: FILE: reason`, the bot tells the admins); a warning here said it twice.
@@ -62,13 +62,49 @@ def ingest_file(
         # A bug meeting an odd page must cost that page only, never the run or what is stored.
         log.exception("%s: could not be split", name)
         return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
+
+
+def _stored(path: Path | str, page: Page, result: StoreResult, page_no: int) -> FileOutcome:
+    name = printable_name(Path(path).name)
+    log.info("%s: %s, %d articles (%s)", name, result.status, len(page.articles), page.encoding)
+    return FileOutcome(file=name, status=result.status, page=page_no, encoding=page.encoding,
+                       articles=len(page.articles), counties=dict(Counter(a.county for a in page.articles)))
+
+
+def ingest_file(
+    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int
+) -> FileOutcome:
+    page = prepare_file(pipeline, path, page_no=page_no)
+    if isinstance(page, FileOutcome):
+        return page
     # Outside the try: a database error (disk full, locked past the timeout) is not the page's
     # fault and must stop the run loudly; the transaction has been rolled back by then.
     result = store_page(db, page, paper=paper, date=date, page_no=page_no, indexer=pipeline.segmenter)
-    counties = Counter(a.county for a in page.articles)
-    log.info("%s: %s, %d articles (%s)", name, result.status, len(page.articles), text.encoding)
-    return FileOutcome(file=name, status=result.status, page=page_no, encoding=text.encoding,
-                       articles=len(page.articles), counties=dict(counties))
+    return _stored(path, page, result, page_no)
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file to ingest as one page of one issue."""
+
+    path: Path
+    paper: str
+    date: str
+    page_no: int
+
+
+def ingest_batch(db: sqlite_utils.Database, pipeline: Pipeline, jobs: Sequence[FileJob]) -> list[FileOutcome]:
+    """Ingest several files with one write transaction (a bulk ingest syncs once a batch, not once a page).
+
+    Each file is prepared first; a refused file is reported and costs nobody else. A database
+    error rolls the whole batch back and is raised: nothing of it is stored, nothing half.
+    """
+    prepared = [(job, prepare_file(pipeline, job.path, page_no=job.page_no)) for job in jobs]
+    good = [(job, page) for job, page in prepared if isinstance(page, Page)]
+    results = iter(store_pages(db, [PageToStore(page, job.paper, job.date, job.page_no) for job, page in good],
+                               indexer=pipeline.segmenter))
+    return [page if isinstance(page, FileOutcome) else _stored(job.path, page, next(results), job.page_no)
+            for job, page in prepared]
 
 
 def ingest_files(

@@ -4,14 +4,20 @@ A digest is composed once per subscriber and day (UNIQUE(chat_id, date, part)) a
 moves pending -> sending -> sent | failed | unknown. The row is the only record of what was
 sent, so a restart resumes exactly where the last run stopped and nothing is composed twice:
 
-- pending: owed; `next_attempt_at` says when it may be tried (back-off, Telegram's retry_after).
+- pending: owed; `next_attempt_at` says when it may be tried (back-off, Telegram's retry_after);
+  `failing_since` when its current run of network errors and 5xx began (the sender gives up
+  after `[bot] retry_for` of them, so an outage of minutes to an hour loses nothing).
 - sending: written *before* the call to Telegram. A row still 'sending' at start means the
   process died mid-call; whether Telegram delivered it cannot be known, so it becomes 'unknown'
   (see bot/delivery.py for the rule) instead of being sent again.
 - sent: Telegram answered with a message id.
-- failed: given up (max attempts, a permanent error, or expired outside the catch-up window).
+- failed: given up (a permanent error, retried for `retry_for` in vain, or expired outside the
+  catch-up window).
 - unknown: the request may have reached Telegram but no answer came back; never re-sent
-  automatically, reported to the admins, re-queued only by `requeue_unknown`.
+  automatically, reported to the admins, re-queued only by an admin (`requeue`).
+
+`reported_at` marks failed and unknown rows the admins have been told about, so a restart
+reports what an earlier run left behind once, not at every start.
 
 Instant watch alerts ride in the same table (kind 'alert', parts numbered from 1000), so they
 are paced and retried like digests but never count as the day's digest.
@@ -50,6 +56,7 @@ class OutboxRow:
     attempts: int
     scheduled_at: datetime
     next_attempt_at: datetime
+    failing_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,11 +88,17 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             message_id INTEGER,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
+            failing_since TEXT,
+            reported_at TEXT,
             UNIQUE (chat_id, date, part)
         );
         CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox (state, scheduled_at);
         """
     )
+    columns = {r[1] for r in db.execute("PRAGMA table_info(outbox)")}
+    for column in ("failing_since", "reported_at"):  # added in issue 14; older databases lack them
+        if column not in columns:
+            db.execute(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
     db.conn.commit()
 
 
@@ -102,10 +115,11 @@ def parse_ts(text: str) -> datetime:
 
 def _row(r: Sequence) -> OutboxRow:
     return OutboxRow(id=r[0], chat_id=r[1], date=r[2], part=r[3], kind=r[4], state=r[5], attempts=r[6],
-                     scheduled_at=parse_ts(r[7]), next_attempt_at=parse_ts(r[8]))
+                     scheduled_at=parse_ts(r[7]), next_attempt_at=parse_ts(r[8]),
+                     failing_since=parse_ts(r[9]) if r[9] else None)
 
 
-_META = "id, chat_id, date, part, kind, state, attempts, scheduled_at, next_attempt_at"
+_META = "id, chat_id, date, part, kind, state, attempts, scheduled_at, next_attempt_at, failing_since"
 
 
 ALERT = "alert"
@@ -218,17 +232,22 @@ def claim(db: sqlite_utils.Database, row_id: int, now: datetime) -> str | None:
 
 
 def mark_sent(db: sqlite_utils.Database, row_id: int, message_id: int, now: datetime) -> None:
-    _set(db, row_id, now, "state = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = ''",
-         [message_id, ts(now)])
+    _set(db, row_id, now, "state = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = '',"
+         " failing_since = NULL", [message_id, ts(now)])
 
 
 def mark_retry(
     db: sqlite_utils.Database, row_id: int, error: str, *, next_attempt_at: datetime, now: datetime,
     count_attempt: bool = True,
 ) -> None:
-    """Back to pending until `next_attempt_at`; a 429 is Telegram pacing us, not a failed attempt."""
+    """Back to pending until `next_attempt_at`; a 429 is Telegram pacing us, not a failed attempt.
+
+    A counted attempt (a network error, a 5xx) starts the row's `failing_since` if not started.
+    """
+    since = ", failing_since = coalesce(failing_since, ?)" if count_attempt else ""
     _set(db, row_id, now, f"state = 'pending', last_error = ?, next_attempt_at = ?,"
-         f" attempts = attempts + {1 if count_attempt else 0}", [error, ts(next_attempt_at)])
+         f" attempts = attempts + {1 if count_attempt else 0}{since}",
+         [error, ts(next_attempt_at)] + ([ts(now)] if count_attempt else []))
 
 
 def mark_failed(
@@ -307,20 +326,91 @@ def _tg_len(text: str) -> int:
 
 def requeue_unknown(db: sqlite_utils.Database, row_ids: Iterable[int], now: datetime,
                     marker: str = RESEND_MARKER) -> int:
-    """An admin's decision to resend 'unknown' rows: pending again, with a visible resend marker.
+    """Re-queue 'unknown' rows only (see `requeue`); returns how many."""
+    return len(requeue(db, row_ids, now, states=("unknown",), marker=marker))
 
-    This turns at-most-once into at-least-once for those rows only, and the reader is told why a
-    second copy may arrive.
+
+REQUEUABLE = ("unknown", "failed")
+
+
+def requeue(db: sqlite_utils.Database, row_ids: Iterable[int], now: datetime, *,
+            states: Sequence[str] = REQUEUABLE, marker: str = RESEND_MARKER) -> list[int]:
+    """An admin's decision to send rows again: pending now, attempts reset; returns the ids re-queued.
+
+    An 'unknown' row gets the visible resend marker (it may have arrived: the reader is told why
+    a second copy comes), which turns at-most-once into at-least-once for that row only. A
+    'failed' row was never delivered, so it goes again as it was. Rows of chats that are no
+    longer subscribed (they blocked the bot, or left) and rows in other states are left alone.
     """
-    count = 0
+    done = []
     with db.atomic():
         for row_id in row_ids:
-            row = db.execute("SELECT text FROM outbox WHERE id = ? AND state = 'unknown'", [row_id]).fetchone()
+            marks = ", ".join("?" for _ in states)
+            row = db.execute(
+                f"SELECT o.text, o.state FROM outbox o WHERE o.id = ? AND o.state IN ({marks})"
+                " AND NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.chat_id = o.chat_id AND s.active = 0)",
+                [row_id, *states]).fetchone()
             if not row:
                 continue
-            text = marker + row[0] if _tg_len(marker + row[0]) <= MAX_TEXT else row[0]
-            db.execute("UPDATE outbox SET state = 'pending', text = ?, next_attempt_at = ?, attempts = 0,"
+            text, state = row
+            if state == "unknown" and not text.startswith(marker) and _tg_len(marker + text) <= MAX_TEXT:
+                text = marker + text
+            db.execute("UPDATE outbox SET state = 'pending', text = ?, scheduled_at = ?, next_attempt_at = ?,"
+                       " attempts = 0, failing_since = NULL, reported_at = NULL,"
                        " last_error = 'requeued by an admin', updated_at = ? WHERE id = ?",
-                       [text, ts(now), ts(now), row_id])
-            count += 1
-    return count
+                       [text, ts(now), ts(now), ts(now), row_id])
+            done.append(row_id)
+    return done
+
+
+def problem_ids(db: sqlite_utils.Database, *, date: str | None = None,
+                states: Sequence[str] = REQUEUABLE) -> list[int]:
+    """Ids of a run's (a date's) unknown and failed rows, or all of them: what `requeue` takes."""
+    marks = ", ".join("?" for _ in states)
+    sql, params = f"SELECT id FROM outbox WHERE state IN ({marks})", list(states)
+    if date:
+        sql, params = sql + " AND date = ?", [*params, date]
+    return [r[0] for r in db.execute(sql + " ORDER BY id", params)]
+
+
+def unreported(db: sqlite_utils.Database) -> list[dict]:
+    """Failed and unknown rows no admin has been told about (an earlier run died before its report)."""
+    return list(db.query("SELECT id, chat_id, date, part, state, last_error FROM outbox"
+                         " WHERE state IN ('unknown', 'failed') AND reported_at IS NULL ORDER BY id"))
+
+
+def mark_reported(db: sqlite_utils.Database, row_ids: Iterable[int], now: datetime) -> None:
+    with db.atomic():
+        db.conn.executemany("UPDATE outbox SET reported_at = ? WHERE id = ?", [(ts(now), i) for i in row_ids])
+
+
+class SelectionError(ValueError):
+    """Words that name no rows: the message says what was expected."""
+
+
+def select(db: sqlite_utils.Database, words: Sequence[str], *, states: Sequence[str] = REQUEUABLE) -> list[int]:
+    """The unknown/failed rows an admin names: ids (`12`, `#12`, `12-20`), a run's date
+    (`2026-11-20`: every unknown and failed row of that day), or `all`; for /requeue and the CLI."""
+    if not words:
+        raise SelectionError("name rows by id (12, 12-20), by date (2026-11-20) or all")
+    ids: set[int] = set()
+    for word in words:
+        word = word.strip().lstrip("#")
+        if word == "all":
+            ids.update(problem_ids(db, states=states))
+        elif len(word) == 10 and word[4] == "-" and word[7] == "-":
+            try:
+                day = datetime.fromisoformat(word).date().isoformat()
+            except ValueError as exc:
+                raise SelectionError(f"{word!r} is not a date like 2026-11-20") from exc
+            ids.update(problem_ids(db, date=day, states=states))
+        else:
+            low, _, high = word.partition("-")
+            if not (low.isascii() and low.isdigit() and (not high or (high.isascii() and high.isdigit()))) \
+                    or len(low) > 12 or len(high) > 12:
+                raise SelectionError(f"{word!r} is not a row id, a range like 12-20, a date or all")
+            first, last = int(low), int(high or low)
+            if last - first > 100_000:
+                raise SelectionError(f"{word!r}: a range of at most 100,000 ids")
+            ids.update(range(first, last + 1))
+    return sorted(ids)

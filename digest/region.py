@@ -23,6 +23,8 @@ COUNTY, ZONE, TOWNSHIP, ORGANISATION, CITY, MARKER, DEPARTMENT = (
 # Kinds tied to one county: a city-wide department match may not overlap them (临清市教育局).
 _LOCAL_KINDS = frozenset({COUNTY, ZONE, TOWNSHIP, ORGANISATION})
 _WHITESPACE = re.compile(r"\s+")
+_BARE_NOT_BEFORE = frozenset("域")  # 开发区域 is an area being developed, not the zone
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class Name:
     text: str
     label: str
     kind: str
+    # A bare name (开发区, 高新区) counts only where it stands alone, not as the tail of another
+    # place's name (高唐经济开发区 is 高唐县's zone, 济南高新区 another city's): see Region.find.
+    bare: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ class Region:
     counties: tuple[str, ...]
     names: tuple[Name, ...]
     department_pattern: re.Pattern[str] | None = field(default=None, compare=False)
+    # Characters after which a bare name still stands alone (在开发区, 走进高新区); after any other
+    # Chinese character it is the tail of a longer name. The city's names are allowed too.
+    bare_after: frozenset[str] = frozenset()
 
     def dictionary_words(self) -> tuple[str, ...]:
         """Every region name, for the Segmenter's dictionary, so jieba never splits 东古城镇."""
@@ -73,7 +81,8 @@ class Region:
         for name in self.names:
             start = text.find(name.text)
             while start >= 0:
-                candidates.append(Mention(start, start + len(name.text), name.text, name.label, name.kind))
+                if not name.bare or self._stands_alone(text, start, start + len(name.text)):
+                    candidates.append(Mention(start, start + len(name.text), name.text, name.label, name.kind))
                 start = text.find(name.text, start + 1)
         local = [m for m in candidates if m.kind in _LOCAL_KINDS]
         if self.department_pattern is not None:
@@ -84,7 +93,22 @@ class Region:
         for m in sorted(candidates, key=lambda m: (m.start - m.end, m.start)):
             if all(m.end <= t.start or t.end <= m.start for t in taken):
                 taken.append(m)
-        return sorted(taken, key=lambda m: m.start)
+        taken.sort(key=lambda m: m.start)
+        # A place written with its county (东昌府区蒋官屯街道) is one place: when the township is run
+        # by a zone, the zone is the more precise answer, so the county's name before it yields.
+        return [m for i, m in enumerate(taken)
+                if not (m.kind == COUNTY and i + 1 < len(taken) and taken[i + 1].start == m.end
+                        and taken[i + 1].kind in (TOWNSHIP, ZONE) and taken[i + 1].label != m.label)]
+
+    def _stands_alone(self, text: str, start: int, end: int) -> bool:
+        """Whether a bare name at text[start:end] is a name of its own: not the tail of a longer
+        name (see `bare_after`), nor the head of a longer word (开发区域)."""
+        if text[end:end + 1] in _BARE_NOT_BEFORE:
+            return False
+        if start == 0 or not _HAN.match(text[start - 1]):
+            return True
+        before = text[max(0, start - len(self.name)):start]
+        return text[start - 1] in self.bare_after or before.endswith((self.name, self.short_name))
 
 
 def squash(text: str) -> str:
@@ -111,8 +135,10 @@ def _build(raw: dict[str, Any], base: Path) -> Region:
     label = str(city.get("label", "全市"))
     short = str(city.get("short", city["name"]))
     names: list[Name] = [Name(str(city["name"]), label, CITY), Name(short, label, CITY)]
+    names += [Name(str(n), label, CITY) for n in city.get("own_names", ())]
     names += [Name(str(m), label, MARKER) for m in city.get("markers", ())]
     pattern = re.compile(city["department_pattern"]) if city.get("department_pattern") else None
+    bare_after = frozenset(str(city.get("bare_after", "")))
 
     counties: list[str] = [label]
     entries = raw.get("county", ())
@@ -126,18 +152,27 @@ def _build(raw: dict[str, Any], base: Path) -> Region:
         if canonical in counties:
             raise ValueError(f"county {canonical} is listed twice")
         counties.append(canonical)
-        names += [Name(alias, canonical, kind) for alias in (canonical, *entry.get("aliases", ()))]
+        bare = {str(b) for b in entry.get("bare", ())}
+        names += [Name(alias, canonical, kind, alias in bare)
+                  for alias in dict.fromkeys((canonical, *entry.get("aliases", ()), *bare))]
     known = set(counties)
+    # Townships a zone runs on the county's behalf (the 民政部 list files them under the county).
+    run_by = {str(town): str(entry["name"]) for entry in entries for town in entry.get("administers", ())}
 
     townships = raw.get("townships", {})
+    listed: set[str] = set()
     if townships.get("file"):
         file = base / townships["file"]
         for town, county in _read_csv(file, ("town", "county")):
-            names.append(Name(town, _known(county, known, f"{file.name}: {town}"), TOWNSHIP))
+            listed.add(town)
+            names.append(Name(town, run_by.get(town, _known(county, known, f"{file.name}: {town}")), TOWNSHIP))
     if townships.get("aliases"):
         file = base / townships["aliases"]
-        for alias, county in _read_csv(file, ("alias", "county")):
-            names.append(Name(alias, _known(county, known, f"{file.name}: {alias}"), TOWNSHIP))
+        for alias, town, county in _read_csv(file, ("alias", "town", "county")):
+            names.append(Name(alias, run_by.get(town, _known(county, known, f"{file.name}: {alias}")), TOWNSHIP))
+    unknown = sorted(set(run_by) - listed)
+    if townships.get("file") and unknown:
+        raise ValueError(f"a zone administers townships not in the township list: {', '.join(unknown)}")
     for org, county in raw.get("organisations", {}).items():
         names.append(Name(org, _known(str(county), known, org), ORGANISATION))
 
@@ -148,7 +183,7 @@ def _build(raw: dict[str, Any], base: Path) -> Region:
         if seen.setdefault(n.text, n.label) != n.label:
             raise ValueError(f"name {n.text} points to both {seen[n.text]} and {n.label}")
     unique = tuple(dict((n.text, n) for n in names).values())
-    return Region(str(city["name"]), short, label, tuple(counties), unique, pattern)
+    return Region(str(city["name"]), short, label, tuple(counties), unique, pattern, bare_after)
 
 
 def _known(county: str, known: set[str], name: str) -> str:
@@ -157,8 +192,8 @@ def _known(county: str, known: set[str], name: str) -> str:
     return county
 
 
-def _read_csv(path: Path, columns: tuple[str, str]) -> list[tuple[str, str]]:
-    """Two named columns of a CSV file; a missing file or column is a ConfigError naming it."""
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Named columns of a CSV file; a missing file or column is a ConfigError naming it."""
     try:
         with path.open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -168,8 +203,8 @@ def _read_csv(path: Path, columns: tuple[str, str]) -> list[tuple[str, str]]:
         raise ConfigError(f"{path}: needs the columns {', '.join(columns)}")
     out = []
     for i, row in enumerate(rows, start=2):
-        a, b = (str(row.get(c) or "").strip() for c in columns)
-        if not a or not b:
-            raise ConfigError(f"{path}: line {i}: empty {columns[0]} or {columns[1]}")
-        out.append((a, b))
+        values = tuple(str(row.get(c) or "").strip() for c in columns)
+        if not all(values):
+            raise ConfigError(f"{path}: line {i}: empty {' or '.join(columns)}")
+        out.append(values)
     return out

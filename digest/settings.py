@@ -39,7 +39,11 @@ class BotSettings:
     catch_up: str = "same_day"
     rate_per_second: float = 25
     per_chat_interval: float = 1.0
-    max_attempts: int = 5
+    # Network errors and 5xx keep a message pending, retried with back-off, for this long
+    # (an outage); a later catch-up cutoff still expires it. A duration: "90s", "30m", "1h".
+    retry_for: str = "1h"
+    retry_backoff_max: float = 60.0    # seconds: the longest wait between two tries of one message
+    start_retry_for: str = "5m"        # `paperdigest run` tries to reach Telegram this long, then exits 4
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,12 @@
 
 The FTS5 index holds jieba-segmented text (tokens separated by spaces, unicode61 tokenizer):
 the trigram tokenizer cannot match two-character words such as 光伏, which most Chinese words
-are (benchmarks/search.py measures both). A page is identified by (paper, date, page number);
-storing the same text twice changes nothing, a corrected page replaces its articles in one
-transaction.
+are (benchmarks/search.py measures both). It is one contentless table a year (`fts_2026`):
+the index without a second copy of the text, and a query's ranking counts only one year's
+matches (digest.search). An article's body and summary are stored packed in one zlib stream.
+A page is identified by (paper, date, page number); storing the same text twice changes
+nothing, a corrected page replaces its articles in one transaction. The schema is made and
+upgraded by digest.migrations; sizes and limits are in docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from digest import outbox, subscriptions
+from digest import migrations, outbox, subscriptions
+from digest.migrations import create_partition, fts_table, pack_text, unpack_text
 from digest.models import Article, Page, StoredArticle
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = migrations.LATEST
 INDEX_FINGERPRINT_KEY = "index_dictionary"  # meta: the tokenizer that built the index (digest.reindex)
 
 
@@ -88,73 +92,31 @@ class StoreResult:
 
 
 def connect(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) the database, in WAL mode so readers never wait for the ingest."""
+    """Open (creating if needed) the database, in WAL mode so readers never wait for the ingest,
+    and bring its schema up to date (digest.migrations)."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # check_same_thread=False: PTB runs handlers on one event loop but jobs may hop threads.
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    # cached_statements: a search prepares one statement per year of the index.
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, cached_statements=512)
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
-    if str(path) != ":memory:":
-        db.enable_wal()
-    ensure_schema(db)
-    subscriptions.ensure_schema(db)
-    outbox.ensure_schema(db)
+    try:
+        if str(path) != ":memory:":
+            db.enable_wal()
+        ensure_schema(db)
+        subscriptions.ensure_schema(db)
+        outbox.ensure_schema(db)
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create the tables this module owns; safe to call on every start."""
-    db.executescript(
-        """
-        CREATE TABLE IF NOT EXISTS issues (
-            id INTEGER PRIMARY KEY,
-            paper TEXT NOT NULL,
-            date TEXT NOT NULL,
-            UNIQUE (paper, date)
-        );
-        CREATE TABLE IF NOT EXISTS pages (
-            id INTEGER PRIMARY KEY,
-            issue_id INTEGER NOT NULL REFERENCES issues(id),
-            page INTEGER NOT NULL,
-            file TEXT NOT NULL,
-            encoding TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            article_count INTEGER NOT NULL,
-            skipped TEXT NOT NULL DEFAULT '[]',
-            ingested_at TEXT NOT NULL,
-            UNIQUE (issue_id, page)
-        );
-        CREATE TABLE IF NOT EXISTS articles (
-            id INTEGER PRIMARY KEY,
-            page_id INTEGER NOT NULL REFERENCES pages(id),
-            paper TEXT NOT NULL,
-            date TEXT NOT NULL,
-            page INTEGER NOT NULL,
-            seq INTEGER NOT NULL,
-            kind TEXT NOT NULL,
-            kicker TEXT NOT NULL,
-            title TEXT NOT NULL,
-            subtitle TEXT NOT NULL,
-            reporters TEXT NOT NULL,
-            body TEXT NOT NULL,
-            summary TEXT NOT NULL,
-            county TEXT NOT NULL,
-            counties TEXT NOT NULL,
-            topic TEXT NOT NULL,
-            topics TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS articles_by_date ON articles (paper, date, page, seq);
-        CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (title, body, parts, tokenize = 'unicode61');
-        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """
-    )
-    # Read first: even an INSERT that ignores its row waits for the write lock, and every
-    # connect() (a CLI search, the bot's start) would wait for a running ingest to finish.
-    if db.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is None:
-        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    db.conn.commit()
+    """Apply the schema steps this file lacks; on an up-to-date file, only reads its version."""
+    migrations.migrate(db.conn)
 
 
 def page_hash(text: str) -> str:
@@ -166,31 +128,58 @@ def _issue_id(db: sqlite_utils.Database, paper: str, date: str) -> int:
     return db.execute("SELECT id FROM issues WHERE paper = ? AND date = ?", [paper, date]).fetchone()[0]
 
 
+@dataclass(frozen=True)
+class PageToStore:
+    """One page and where it goes, for store_pages (many pages, one transaction)."""
+
+    page: Page
+    paper: str
+    date: str
+    page_no: int
+
+
 def store_page(
     db: sqlite_utils.Database, page: Page, *, paper: str, date: str, page_no: int, indexer: Indexer,
     now: datetime | None = None,
 ) -> StoreResult:
     """Store a page's articles, replacing an earlier version of the same page in one transaction."""
-    digest = page_hash(page.text)
     with db.atomic():
-        issue_id = _issue_id(db, paper, date)
-        old = db.execute("SELECT id, sha256 FROM pages WHERE issue_id = ? AND page = ?", [issue_id, page_no]).fetchone()
-        if old and old[1] == digest:
-            ids = [r[0] for r in db.execute("SELECT id FROM articles WHERE page_id = ? ORDER BY seq", [old[0]])]
-            return StoreResult("unchanged", tuple(ids))
-        if old:
-            _delete_page(db, old[0])
-        _note_indexer(db, indexer)
-        db.execute(
-            "INSERT INTO pages (issue_id, page, file, encoding, sha256, article_count, skipped, ingested_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [issue_id, page_no, page.file, page.encoding, digest, len(page.articles),
-             json.dumps([s.text for s in page.skipped], ensure_ascii=False),
-             (now or datetime.now(UTC)).isoformat(timespec="seconds")],
-        )
-        page_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-        ids = [_insert_article(db, a, page_id=page_id, paper=paper, date=date, page_no=page_no, seq=i, indexer=indexer)
-               for i, a in enumerate(page.articles)]
+        return _store_page(db, PageToStore(page, paper, date, page_no), indexer, now or datetime.now(UTC))
+
+
+def store_pages(
+    db: sqlite_utils.Database, pages: Iterable[PageToStore], *, indexer: Indexer, now: datetime | None = None,
+) -> list[StoreResult]:
+    """Store many pages in one transaction: a bulk ingest commits (and syncs) once a batch, not once a page.
+
+    All or nothing: if one page cannot be written, none of the batch is.
+    """
+    when = now or datetime.now(UTC)
+    with db.atomic():
+        return [_store_page(db, item, indexer, when) for item in pages]
+
+
+def _store_page(db: sqlite_utils.Database, item: PageToStore, indexer: Indexer, now: datetime) -> StoreResult:
+    page, paper, date, page_no = item.page, item.paper, item.date, item.page_no
+    digest = page_hash(page.text)
+    issue_id = _issue_id(db, paper, date)
+    old = db.execute("SELECT id, sha256 FROM pages WHERE issue_id = ? AND page = ?", [issue_id, page_no]).fetchone()
+    if old and old[1] == digest:
+        ids = [r[0] for r in db.execute("SELECT id FROM articles WHERE page_id = ? ORDER BY seq", [old[0]])]
+        return StoreResult("unchanged", tuple(ids))
+    if old:
+        _delete_page(db, old[0])
+    _note_indexer(db, indexer)
+    db.execute(
+        "INSERT INTO pages (issue_id, page, file, encoding, sha256, article_count, skipped, ingested_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [issue_id, page_no, page.file, page.encoding, digest, len(page.articles),
+         json.dumps([s.text for s in page.skipped], ensure_ascii=False), now.isoformat(timespec="seconds")],
+    )
+    page_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+    create_partition(db.conn, _year(date))
+    ids = [_insert_article(db, a, page_id=page_id, paper=paper, date=date, page_no=page_no, seq=i, indexer=indexer)
+           for i, a in enumerate(page.articles)]
     return StoreResult("replaced" if old else "stored", tuple(ids))
 
 
@@ -202,8 +191,14 @@ def _note_indexer(db: sqlite_utils.Database, indexer: Indexer) -> None:
         db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [INDEX_FINGERPRINT_KEY, fingerprint])
 
 
+def _year(date: str) -> int:
+    return int(date[:4])
+
+
 def _delete_page(db: sqlite_utils.Database, page_id: int) -> None:
-    db.execute("DELETE FROM articles_fts WHERE rowid IN (SELECT id FROM articles WHERE page_id = ?)", [page_id])
+    """Remove a page's articles. Their index entries stay (a contentless FTS5 table cannot drop a
+    row without its original tokens) and are masked by fts_dead; AUTOINCREMENT ids never return."""
+    db.execute("INSERT OR IGNORE INTO fts_dead (id) SELECT id FROM articles WHERE page_id = ?", [page_id])
     db.execute("DELETE FROM articles WHERE page_id = ?", [page_id])
     db.execute("DELETE FROM pages WHERE id = ?", [page_id])
 
@@ -213,40 +208,86 @@ def _insert_article(
     indexer: Indexer,
 ) -> int:
     cursor = db.execute(
-        "INSERT INTO articles (page_id, paper, date, page, seq, kind, kicker, title, subtitle, reporters, body,"
-        " summary, county, counties, topic, topics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [page_id, paper, date, page_no, seq, a.kind, a.kicker, a.title, a.subtitle, _dump(a.reporters), a.body,
-         a.summary, a.county, _dump(a.counties), a.topic, _dump(a.topics)],
+        "INSERT INTO articles (page_id, paper, date, page, seq, kind, kicker, title, subtitle, reporters,"
+        " county, counties, topic, topics, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [page_id, paper, date, page_no, seq, a.kind, a.kicker, a.title, a.subtitle, _dump(a.reporters),
+         a.county, _dump(a.counties), a.topic, _dump(a.topics), pack_text(a.body, a.summary)],
     )
     article_id = cursor.lastrowid
     title = a.headline or a.display_title
     db.execute(
-        "INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
+        f"INSERT INTO {fts_table(_year(date))} (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
         [article_id, " ".join(indexer.terms(title)), " ".join(indexer.terms(a.body)),
          " ".join(indexer.parts(title + "\n" + a.body))],
     )
     return int(article_id)
 
 
-def rebuild_index(db: sqlite_utils.Database, indexer: Indexer) -> int:
-    """Index every stored article again, in one transaction; returns the articles indexed.
+def index_years(db: sqlite_utils.Database) -> list[int]:
+    """The years that have an index partition, newest first."""
+    return [r[0] for r in db.execute("SELECT year FROM fts_years ORDER BY year DESC")]
 
-    For a changed tokenizer: new dictionary words must be cut the same way in index and queries
-    (digest.reindex decides when). Readers keep the old index until the transaction commits.
+
+def indexed_count(db: sqlite_utils.Database) -> int:
+    """Articles the index answers for (entries of replaced articles, masked by fts_dead, not counted)."""
+    total = sum(db.execute(f"SELECT count(*) FROM {fts_table(y)}_docsize").fetchone()[0] for y in index_years(db))
+    return total - db.execute("SELECT count(*) FROM fts_dead").fetchone()[0]
+
+
+def matching_ids(db: sqlite_utils.Database, expr: str, ids: Iterable[int]) -> list[int]:
+    """Which of these articles match an FTS5 expression (a watch against a page just stored)."""
+    wanted = json.dumps(sorted(set(ids)))
+    years = [r[0] for r in db.execute(
+        "SELECT DISTINCT CAST(substr(date, 1, 4) AS INTEGER) FROM articles"
+        " WHERE id IN (SELECT value FROM json_each(?))", [wanted])]
+    found: list[int] = []
+    for year in years:
+        name = fts_table(year)
+        found += [r[0] for r in db.execute(
+            f"SELECT rowid FROM {name} WHERE {name} MATCH ? AND rowid IN (SELECT value FROM json_each(?))"
+            " AND rowid NOT IN (SELECT id FROM fts_dead)", [expr, wanted])]
+    return sorted(found)
+
+
+def rebuild_index(db: sqlite_utils.Database, indexer: Indexer, years: Iterable[int] | None = None) -> int:
+    """Index every stored article again, a year a transaction; returns the articles indexed.
+
+    For a changed tokenizer (new dictionary words must be cut the same way in index and
+    queries) and to purge the entries of replaced articles (fts_dead). Readers keep the old
+    year until its transaction commits.
     """
     done = 0
-    with db.atomic():
-        db.execute("DELETE FROM articles_fts")
-        for article_id, kicker, title, subtitle, body in db.execute(
-                "SELECT id, kicker, title, subtitle, body FROM articles ORDER BY id").fetchall():
-            a = Article(kind="", kicker=kicker, title=title, subtitle=subtitle, reporters=(),
-                        paragraphs=tuple(body.split("\n")))
-            headline = a.headline or a.display_title
-            db.execute("INSERT INTO articles_fts (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
-                       [article_id, " ".join(indexer.terms(headline)), " ".join(indexer.terms(a.body)),
-                        " ".join(indexer.parts(headline + "\n" + a.body))])
-            done += 1
+    all_years = {int(r[0]) for r in db.execute("SELECT DISTINCT substr(date, 1, 4) FROM articles")}
+    for year in sorted(all_years | set(index_years(db)) if years is None else set(years)):
+        name = fts_table(year)
+        lo, hi = f"{year:04d}", f"{year + 1:04d}"
+        with db.atomic():
+            if year in index_years(db):  # the masked entries of replaced articles go with the old table
+                db.execute(f"DELETE FROM fts_dead WHERE id IN (SELECT id FROM {name}_docsize)")
+            db.execute(f"DROP TABLE IF EXISTS {name}")
+            db.execute("DELETE FROM fts_years WHERE year = ?", [year])
+            rows = db.execute("SELECT id, kicker, title, subtitle, text FROM articles WHERE date >= ? AND date < ?"
+                              " ORDER BY id", [lo, hi]).fetchall()
+            if rows:
+                create_partition(db.conn, year)
+            for article_id, kicker, title, subtitle, text in rows:
+                body, _ = unpack_text(text)
+                a = Article(kind="", kicker=kicker, title=title, subtitle=subtitle, reporters=(),
+                            paragraphs=tuple(body.split("\n")))
+                headline = a.headline or a.display_title
+                db.execute(f"INSERT INTO {name} (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
+                           [article_id, " ".join(indexer.terms(headline)), " ".join(indexer.terms(a.body)),
+                            " ".join(indexer.parts(headline + "\n" + a.body))])
+        done += len(rows)
     return done
+
+
+def optimize_index(db: sqlite_utils.Database, years: Iterable[int] | None = None) -> None:
+    """Merge each partition's segments into one (after a bulk ingest): fewer b-trees per query."""
+    for year in index_years(db) if years is None else years:
+        name = fts_table(year)
+        with db.atomic():
+            db.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
 
 
 def _dump(values: Iterable[str]) -> str:
@@ -254,16 +295,17 @@ def _dump(values: Iterable[str]) -> str:
 
 
 ARTICLE_COLUMNS = (
-    "a.id, a.paper, a.date, a.page, a.kind, a.kicker, a.title, a.subtitle, a.reporters, a.body, a.summary,"
+    "a.id, a.paper, a.date, a.page, a.kind, a.kicker, a.title, a.subtitle, a.reporters, a.text,"
     " a.county, a.counties, a.topic, a.topics"
 )
 
 
 def row_to_stored(row: dict[str, Any], rank: float = 0.0) -> StoredArticle:
+    body, summary = unpack_text(row["text"])
     article = Article(
         kind=row["kind"], kicker=row["kicker"], title=row["title"], subtitle=row["subtitle"],
-        reporters=tuple(json.loads(row["reporters"])), paragraphs=tuple(row["body"].split("\n")),
-        summary=row["summary"], county=row["county"], counties=tuple(json.loads(row["counties"])),
+        reporters=tuple(json.loads(row["reporters"])), paragraphs=tuple(body.split("\n")),
+        summary=summary, county=row["county"], counties=tuple(json.loads(row["counties"])),
         topic=row["topic"], topics=tuple(json.loads(row["topics"])),
     )
     return StoredArticle(id=row["id"], paper=row["paper"], date=row["date"], page=row["page"], article=article,

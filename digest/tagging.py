@@ -2,12 +2,15 @@
 
 County: the first of these places that names anything decides: the kicker line (冠县), the
 headline (高唐：..., 时风集团...), the lead (first sentences), then the rest of the body, where
-townships and organisations outweigh bare mentions and mentions add up. In the kicker, headline
+townships and organisations outweigh bare mentions and mentions add up. The city's bare name
+(a repost's `聊城：`) decides nothing: it passes the call on, and the body then takes it only when
+it is plainly about one place; else the story stays city-wide. In the kicker, headline
 and lead the strongest match counts and a tie goes to what was named first, so a 市 department's
 story that passes through a county (市水利局来到冠县...) stays city-wide; several counties named
 alike make a city-wide story too.
 
-Topic: weighted keywords of the taxonomy counted over jieba tokens, headline above body.
+Topic: weighted keywords of the taxonomy counted over jieba tokens, the headline above the lead
+above the rest of the body (what the article is about, not what it mentions).
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ STAGE_WEIGHT = {KICKER: 12.0, HEADLINE_PREFIX: 10.0, HEADLINE: 8.0, LEAD: 5.0}
 BODY_WEIGHT = {TOWNSHIP: 3.0, ORGANISATION: 3.0}
 # The city's bare name is weak: 聊城经纬工业网毯有限公司 is a company, not a city-wide story.
 CITY_NAME_WEIGHT = 0.5
+# After a stage that named only the city, the body decides only when it is plainly about one
+# place: a township (3) or two mentions of a county, and no other place close to it.
+BODY_PLAIN = 2.0
+CITY_SOURCE = f"/{CITY}"
 # The lead is the first sentences up to about this many characters (a dateline already removed).
 LEAD_CHARS = 100
 LEAD_MAX = 200
@@ -72,10 +79,22 @@ class Tagger:
         everything = [e for stage in stages for e in stage]
         city = self.region.city_label
         county, decided_by = city, -1
+        last = len(stages) - 1
+        passed_on = False
         for index, stage in enumerate(stages):
-            if stage:
-                county, decided_by = self._decide(stage, add_up=index == len(stages) - 1), index
+            if not stage:
+                continue
+            label = self._decide(stage, add_up=index == last)
+            if label == city and all(e.source.endswith(CITY_SOURCE) for e in stage):
+                # Only the city's own name (a repost's `聊城：`, 聊城 in a title): it says where the
+                # paper is, not which county the story is about. The next place named decides.
+                passed_on = True
+                decided_by = decided_by if decided_by >= 0 else index
+                continue
+            if passed_on and not self._plainly_one(stage, label, body=index == last):
                 break
+            county, decided_by = label, index
+            break
         totals: dict[str, float] = defaultdict(float)
         for e in everything:
             totals[e.label] += e.score
@@ -84,6 +103,21 @@ class Tagger:
         ordered = [*stages[decided_by]] if decided_by >= 0 else []
         ordered += [e for i, stage in enumerate(stages) if i != decided_by for e in stage]
         return county, (county, *others), tuple(ordered)
+
+    def _plainly_one(self, stage: list[Evidence], label: str, body: bool) -> bool:
+        """Whether a stage after the city's bare name is plainly about one place. In the kicker,
+        headline or lead: no other place comes close (临清市、高唐县各有一家 is the city's news). In
+        the body: that place adds up to BODY_PLAIN and no other place is named at all (a list of
+        companies from two counties is the city's news too)."""
+        if label == self.region.city_label:
+            return True
+        scores: dict[str, float] = defaultdict(float)
+        for e in stage:
+            scores[e.label] = scores[e.label] + e.score if body else max(scores[e.label], e.score)
+        others = [v for k, v in scores.items() if k not in (label, self.region.city_label)]
+        if body:
+            return scores[label] >= BODY_PLAIN and not others
+        return scores[label] >= ALIKE_MARGIN * max(others, default=0.0)
 
     def _headline_evidence(self, article: Article) -> list[Evidence]:
         title = squash(article.title)
@@ -96,7 +130,7 @@ class Tagger:
 
     def _evidence(self, m: Mention, stage: str) -> Evidence:
         weight = STAGE_WEIGHT[stage] * (CITY_NAME_WEIGHT if m.kind == CITY else 1.0)
-        source = stage if m.kind in (COUNTY, ZONE) or stage == HEADLINE_PREFIX else f"{stage}/{m.kind}"
+        source = stage if m.kind in (COUNTY, ZONE) else f"{stage}/{m.kind}"
         return Evidence(m.label, source, m.text, weight)
 
     def _body_evidence(self, m: Mention) -> Evidence:
@@ -127,21 +161,27 @@ class Tagger:
     # --- topic --------------------------------------------------------------------------------
 
     def _topic(self, article: Article) -> tuple[str, tuple[str, ...], tuple[Evidence, ...]]:
+        tax = self.taxonomy
+        lead, rest = split_lead(article.body)
+        # Where a keyword stands says how much it tells: the headline names the subject, the lead
+        # states it, the rest of the body mentions things in passing.
+        weigh = {"headline": lambda n: tax.headline_weight * n,
+                 "lead": lambda n: tax.lead_weight * math.sqrt(n),
+                 "body": math.sqrt}
         sources = [(source, tokens, _hot_pieces(tokens, self._firsts))
                    for source, tokens in (("headline", self.segmenter.words(article.headline)),
-                                          ("body", self.segmenter.words(article.body)))]
-        tax = self.taxonomy
+                                          ("lead", self.segmenter.words(lead)),
+                                          ("body", self.segmenter.words(rest)))]
         scored: list[tuple[float, int, str, list[Evidence]]] = []
         for order, matcher in enumerate(self._matchers):
             evidence = []
             for source, tokens, hot in sources:
                 for keyword, count in matcher.hits(tokens, hot).items():
-                    # Headline hits count in full; repeated body hits with diminishing returns,
-                    # so one word said twenty times does not outvote the rest of the article.
-                    factor = tax.headline_weight * count if source == "headline" else math.sqrt(count)
+                    # Repeated hits below the headline count with diminishing returns, so one word
+                    # said twenty times does not outvote the rest of the article.
                     where = f"{source} ×{count}" if count > 1 else source
                     evidence.append(Evidence(matcher.topic.name, where, keyword,
-                                             round(matcher.weights[keyword] * factor, 2)))
+                                             round(matcher.weights[keyword] * weigh[source](count), 2)))
             scored.append((sum(e.score for e in evidence), order, matcher.topic.name, evidence))
         scored.sort(key=lambda s: (-s[0], s[1]))
         best = scored[0][0]

@@ -44,12 +44,15 @@ class Taxonomy:
     """All topics in display order, and how their scores are combined.
 
     headline_weight: a keyword in the headline counts this many times one in the body.
+    lead_weight: one in the lead (the first sentences) counts this many times one further down:
+    what an article is about is said first; later mentions are often passing ones.
     secondary_ratio, min_score: another topic is secondary when it scores at least this share of
     the primary's score and at least min_score. default: the topic when no keyword hits at all.
     """
 
     topics: tuple[Topic, ...]
     headline_weight: float = 3.0
+    lead_weight: float = 1.0
     secondary_ratio: float = 0.5
     min_score: float = 3.0
     default: str = "社会民生"
@@ -68,6 +71,7 @@ class Taxonomy:
         """Plain JSON-ready data, for storing an admin's edited taxonomy in the database."""
         return {
             "headline_weight": self.headline_weight,
+            "lead_weight": self.lead_weight,
             "secondary_ratio": self.secondary_ratio,
             "min_score": self.min_score,
             "default": self.default,
@@ -85,6 +89,7 @@ class Taxonomy:
             taxonomy = cls(
                 topics=topics,
                 headline_weight=float(data.get("headline_weight", 3.0)),
+                lead_weight=float(data.get("lead_weight", 1.0)),
                 secondary_ratio=float(data.get("secondary_ratio", 0.5)),
                 min_score=float(data.get("min_score", 3.0)),
                 default=str(data.get("default", "社会民生")),
@@ -197,5 +202,5 @@ def _check(taxonomy: Taxonomy) -> None:
         raise ValueError(f"topic listed twice: {', '.join(sorted(duplicates))}")
     if taxonomy.default not in names:
         raise ValueError(f"default topic {taxonomy.default!r} is not among the topics")
-    if taxonomy.headline_weight <= 0 or not 0 < taxonomy.secondary_ratio <= 1:
-        raise ValueError("headline_weight must be > 0 and secondary_ratio in (0, 1]")
+    if taxonomy.headline_weight <= 0 or taxonomy.lead_weight <= 0 or not 0 < taxonomy.secondary_ratio <= 1:
+        raise ValueError("headline_weight and lead_weight must be > 0 and secondary_ratio in (0, 1]")

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 
 import sqlite_utils
 
+from digest import store
 from digest.models import StoredArticle
 from digest.search import QueryError, parse_query
 from digest.segment import Segmenter
@@ -67,11 +68,12 @@ def _matching(db: sqlite_utils.Database, segmenter: Segmenter, query: str, ids: 
     except QueryError as exc:
         log.warning("watch %r skipped: %s", query, exc)
         return []
-    sql = (
-        f"SELECT {ARTICLE_COLUMNS} FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-        " WHERE articles_fts MATCH ? AND a.id IN (SELECT value FROM json_each(?))"
-    )
-    return [row_to_stored(row) for row in db.query(sql, [expr, ids])]
+    found = store.matching_ids(db, expr, json.loads(ids))
+    if not found:
+        return []
+    marks = ", ".join("?" * len(found))
+    return [row_to_stored(row) for row in db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id IN ({marks})",
+                                                   found)]
 
 
 def article_ids_on_page(db: sqlite_utils.Database, *, paper: str, date: str, page: int) -> list[int]:

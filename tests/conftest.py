@@ -17,6 +17,12 @@ SEEDS = SHARED / "seeds"
 SAMPLES = ROOT / "samples"
 
 
+@pytest.fixture(autouse=True)
+def _no_configured_sources(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test fetches from the real sites of config/sources.toml: a test names its own local sources."""
+    monkeypatch.setenv("PAPERDIGEST_SOURCES", str(tmp_path_factory.getbasetemp() / "no-sources.toml"))
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return load_settings(ROOT / "config" / "settings.toml")

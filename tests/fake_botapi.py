@@ -28,6 +28,7 @@ Fault injection, for the delivery tests (each Fault is used up by one matching c
     server.fail("sendMessage", Fault.slow(2.0))                  # answers, but after 2 s: client timeout
     server.fail("sendMessage", Fault.server_error(), times=3)    # the next three calls
     server.limit_rate(30)          # sends (send*) beyond 30 in any rolling second: 429 retry_after=1
+    server.revoke_token()          # every call from now on: 401 Unauthorized
     server.clear_faults()          # forget queued faults and the rate limit
 """
 
@@ -184,6 +185,12 @@ class FakeBotApi:
             self._rate = per_second
             self._recent_sends.clear()
 
+    def revoke_token(self) -> None:
+        """From now on the bot's token is refused (401 Unauthorized), as after /revoke in @BotFather."""
+        with self._cond:
+            self.token = f"{self.token}-revoked"
+            self._cond.notify_all()
+
     def clear_faults(self) -> None:
         with self._cond:
             self._faults.clear()
@@ -293,6 +300,11 @@ class FakeBotApi:
             return Fault.flood(retry_after=1)
         self._recent_sends.append(now)
         return None
+
+    def refused(self, method: str) -> None:
+        """Record a call made with a wrong token (answered 401)."""
+        with self._cond:
+            self._record(method, {}, 401)
 
     def _record(self, method: str, params: JSON, status: int) -> None:
         self.calls.append(Call(method, params, status))
@@ -407,6 +419,7 @@ def _handler_for(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
         def _api(self, path: str, pairs: list[tuple[str, str]]) -> None:
             prefix, _, method = path.rpartition("/")
             if prefix != f"/bot{api.token}":
+                api.refused(method)
                 self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                 return
             params = _decode(pairs)

@@ -109,16 +109,20 @@ def _error(status: int, description: str, **parameters: Any) -> tuple[int, bytes
 class ScriptedBotApi(BaseRequest):
     """sendMessage per a script: {chat_id: ["500", "ok"]}; unscripted calls use `default`.
 
-    `delay` is real seconds each sendMessage takes, to catch sends in flight.
+    `delay` is real seconds each sendMessage takes, to catch sends in flight. `outage` =
+    (start, end, outcome): every sendMessage made in [start, end) on the clock meets `outcome`
+    (say "502" or "connect_timeout"), whatever the script says.
     """
 
     def __init__(self, clock: Any = None, script: dict[int, list[str]] | None = None, *, default: str = "ok",
-                 retry_after: int = 3, delay: float = 0.0) -> None:
+                 retry_after: int = 3, delay: float = 0.0,
+                 outage: tuple[datetime, datetime, str] | None = None) -> None:
         self.clock = clock or (lambda: datetime.now().astimezone())
         self.script = {chat: list(steps) for chat, steps in (script or {}).items()}
         self.default = default
         self.retry_after = retry_after
         self.delay = delay
+        self.outage = outage
         self.calls: list[Call] = []
         self.delivered: list[Delivered] = []
         self._ids: dict[int, itertools.count] = {}
@@ -148,6 +152,8 @@ class ScriptedBotApi(BaseRequest):
         chat_id, text = int(params["chat_id"]), str(params["text"])
         steps = self.script.get(chat_id)
         outcome = steps.pop(0) if steps else self.default
+        if self.outage and self.outage[0] <= self.clock() < self.outage[1]:
+            outcome = self.outage[2]
         self.calls.append(Call(chat_id, text, self.clock(), outcome))
         if self.delay:
             await asyncio.sleep(self.delay)

@@ -184,7 +184,7 @@ async def test_broadcast_reaches_active_subscribers_escaped(bot):
 ATTEMPTS = [
     "/admin", "/ingest", "/ingest 2026-11-22", "/topic_add 冬季供暖 供暖:10", "/topic_kw 教育 +研学:2",
     "/topic_del 时政", "/topic_preview 教育", "/schedule", "/schedule digest 06:00", "/schedule ingest 05:00",
-    "/stats", "/broadcast 大家好",
+    "/stats", "/broadcast 大家好", "/sources", "/fetch", "/fetch lcrb 2026-11-21", "/requeue 1",
 ]
 
 

@@ -67,12 +67,14 @@ def test_every_handler_has_a_one_line_docstring(bot_services):
         assert doc and "\n" not in doc and doc.endswith("."), callback.__qualname__
 
 
-def test_admin_commands_are_guarded():
+def test_admin_commands_are_guarded(bot_services):
+    application = build_application(bot_services, token=TOKEN, request=OfflineRequest())
+    callbacks = {c: h.callback for h in registered(application) if isinstance(h, CommandHandler) for c in h.commands}
     for name, _ in ADMIN_COMMANDS:
-        assert hasattr(handlers.COMMANDS[name], "__wrapped__"), f"/{name} is not admin_only"
+        assert hasattr(callbacks[name], "__wrapped__"), f"/{name} is not admin_only"
     for name, _ in SUBSCRIBER_COMMANDS:
         # Open to all; in groups, those that change the group's subscription only to its admins.
-        callback = handlers.COMMANDS[name]
+        callback = callbacks[name]
         assert not hasattr(callback, "__wrapped__") or getattr(callback, "group_admins_only", False), \
             f"/{name} should be open to all"
 
@@ -143,11 +145,18 @@ def test_run_bot_polls_the_configured_server_with_the_stored_taxonomy(bot_settin
                         classmethod(lambda cls, settings, taxonomy=None: built_with.append(taxonomy) or pipeline))
     ran = []
     monkeypatch.setattr(bot_app.Application, "run_polling", lambda self, **kw: ran.append((self, kw)))
+    reached = []
+
+    async def reach(token, api, retry_for):
+        reached.append((api, retry_for))
+
+    monkeypatch.setattr(bot_app, "_reach", reach)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081")
     run_bot(bot_settings, db_path, extensions=())
     [(application, kwargs)] = ran
     assert application.bot.base_url == f"http://127.0.0.1:8081/bot{TOKEN}"
     assert kwargs == {"allowed_updates": Update.ALL_TYPES}
+    assert reached == [("http://127.0.0.1:8081/bot", 300.0)]  # Telegram checked first, [bot] start_retry_for
     assert "冬季供暖" in built_with[0].names
     application.bot_data[SERVICES_KEY].db.close()

@@ -112,6 +112,7 @@ async def test_every_command_end_to_end(live, bot_services, caplog):
     await command("/alerts on", "立即提醒你")
     await command("/settings", "每天 <b>07:15</b>")
     await command("/unwatch 1", "已取消关注 1。")
+    await command("/papers", "目前只有一份报纸：聊城日报")
     await command("/start@fake_digest_bot", "/subscribe 订阅", chat=GROUP)
 
     await command("/admin", "管理命令", user=ADMIN)
@@ -127,6 +128,8 @@ async def test_every_command_end_to_end(live, bot_services, caplog):
     await command("/schedule digest 06:40", "默认推送时间：<b>06:40</b>", user=ADMIN)
     await command("/stats", "订阅者：1 位在订", user=ADMIN)
     await command("/broadcast 今晚维护", "已发送给 1 位订阅者。", user=ADMIN)
+    await command("/sources", "没有配置来源", user=ADMIN)
+    await command("/fetch", "没有配置来源", user=ADMIN)  # nothing configured: nothing fetched
     assert server.sent(READER)[-1] == "今晚维护"
     assert (await say("/stats"))[-1] == REFUSAL
     await command("/unsubscribe", "已退订")

@@ -110,15 +110,48 @@ async def test_5xx_is_retried_with_exponential_backoff(box, clock):
     assert row(box, 1)["state"] == "sent" and row(box, 1)["attempts"] == 3 and report.retries == 2
 
 
-async def test_gives_up_after_max_attempts_keeps_it_visible_and_sends_the_next_part(box, clock):
+async def test_5xx_keeps_a_row_pending_for_retry_for_then_fails_it_visibly_and_sends_the_next_part(box, clock):
     seed(box, {1: 2})
-    api = ScriptedBotApi(clock, {1: ["500"] * 5})
-    _, report = await deliver(box, api, clock, max_attempts=5)
-    assert len([c for c in api.calls if c.text == "chat 1 part 0"]) == 5
-    assert row(box, 1, 0)["state"] == "failed" and "Internal Server Error" in row(box, 1, 0)["last_error"]
+    api = ScriptedBotApi(clock, {1: ["500"] * 16})  # then "ok": part 1 goes through
+    _, report = await deliver(box, api, clock, retry_for=600, backoff_max=60)
+    tries = [(c.at - T0).total_seconds() for c in api.calls if c.text == "chat 1 part 0"]
+    assert tries[:8] == [0, 1, 3, 7, 15, 31, 63, 123]  # 1, 2, 4 ... s, then at most 60 s apart
+    assert tries[8:] == [183, 243, 303, 363, 423, 483, 543, 603]  # the first try past 600 s is the last
+    assert row(box, 1, 0)["state"] == "failed" and row(box, 1, 0)["last_error"].startswith("given up after 600 s")
     assert api.texts(1) == ["chat 1 part 1"]
     assert outbox.delivery_stats(box) == {"sent": 1, "failed": 1, "pending": 0, "unknown": 0}
     assert report.failed == [row(box, 1, 0)["id"]]
+
+
+@pytest.mark.parametrize("outcome", ["502", "connect_timeout"])
+async def test_an_outage_of_45_s_loses_no_digest(box, clock, outcome):
+    """The issue's case: 50 subscribers, 45 s of 502s (or refused connections) from the first send."""
+    owed = seed(box, {chat: 1 for chat in range(1, 51)})
+    api = ScriptedBotApi(clock, outage=(T0, T0 + timedelta(seconds=45), outcome))
+    _, report = await deliver(box, api, clock, rate_per_second=25)
+    assert {chat: api.texts(chat) for chat in owed} == owed  # every digest, once
+    assert outbox.delivery_stats(box) == {"sent": 50, "failed": 0, "pending": 0, "unknown": 0}
+    assert report.failed == [] and report.unknown == []
+    failed_calls = [c for c in api.calls if c.outcome == outcome]
+    first_ok = min(c.at for c in api.calls if c.outcome == "ok")
+    assert (first_ok - T0).total_seconds() <= 45 + 15  # resumed within one probe pause of the end
+    assert len(failed_calls) <= 50  # probes, not the whole queue again and again
+
+
+async def test_an_hour_long_outage_within_retry_for_loses_nothing_and_probes_sparingly(box, clock):
+    owed = seed(box, {chat: 2 for chat in range(1, 21)})
+    api = ScriptedBotApi(clock, outage=(T0, T0 + timedelta(minutes=50), "502"))
+    await deliver(box, api, clock, rate_per_second=25, retry_for=3600)
+    assert {chat: api.texts(chat) for chat in owed} == owed
+    assert len([c for c in api.calls if c.outcome == "502"]) < 50 * 60 / 15 + 40  # about one probe per 15 s
+
+
+async def test_a_single_5xx_among_successes_does_not_pause_everyone(box, clock):
+    seed(box, {chat: 1 for chat in range(1, 11)})
+    api = ScriptedBotApi(clock, {1: ["502", "ok"], 2: ["502", "ok"]})
+    await deliver(box, api, clock, rate_per_second=10)
+    starts = sorted((c.at - T0).total_seconds() for c in api.calls)
+    assert starts[-1] < 2.0  # no outage pause: the two 502s were retried after their own 1 s
 
 
 async def test_blocked_deactivates_the_subscriber_and_drops_their_rows(box, clock):
@@ -245,3 +278,48 @@ def test_retry_after_is_read_as_seconds_from_an_int_or_a_timedelta():
     assert classify(RetryAfter(7)).verdict is Verdict.RATE_LIMITED
     assert classify(RetryAfter(7)).retry_after == 7.0
     assert classify(RetryAfter(timedelta(seconds=2))).retry_after == 2.0
+
+
+class GatedBotApi(ScriptedBotApi):
+    """sendMessage waits for the test to open the gate: a send held in flight."""
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock)
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def do_request(self, url, method, request_data=None, *args, **kwargs):
+        if url.endswith("/sendMessage"):
+            self.entered.set()
+            await self.gate.wait()
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+@pytest.mark.parametrize("ticks", range(12))
+async def test_a_cancel_that_lands_as_a_send_finishes_is_never_swallowed(box, clock, ticks):
+    """The cause of the flaky cancel test: asyncio.wait_for (Python 3.11) returns the inner
+    result instead of raising when the task is cancelled just as the awaited event is set (a send
+    finishing). Every moment after the send ends is tried; each must raise CancelledError."""
+    seed(box, {1: 1, 2: 1})
+    later = outbox.sendable(box, T0)[1]
+    outbox.mark_retry(box, later.id, "502", next_attempt_at=T0 + timedelta(seconds=30), now=T0)  # a deadline
+    api = GatedBotApi(clock)
+    bot = Bot("123:TEST", request=api, get_updates_request=api)
+    # Real waiting (no virtual sleep): the dispatcher waits on its event for up to 30 s.
+    run = asyncio.create_task(Sender(bot, box, DeliveryConfig(), clock=clock).run_until_idle())
+    await api.entered.wait()
+    for _ in range(3):
+        await asyncio.sleep(0)  # the dispatcher is now waiting, with a send in flight and a deadline
+    api.gate.set()
+    for _ in range(ticks):
+        await asyncio.sleep(0)
+    assert not run.done()
+    run.cancel()
+    await asyncio.wait({run}, timeout=2)  # a swallowed cancel leaves it waiting out its 30 s
+    stopped = run.done()
+    if not stopped:
+        run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert stopped, "the cancel was swallowed: the run went on"
+    assert row(box, 1)["state"] == "sent" and row(box, 2)["state"] == "pending"

@@ -39,6 +39,7 @@ ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot, the sender of an a
 ATTEMPTS = {
     "admin": "", "ingest": "2026-11-22", "topic_add": "冬季供暖 供暖:10", "topic_kw": "教育 +研学:2",
     "topic_del": "时政", "topic_preview": "教育", "schedule": "digest 06:00", "stats": "", "broadcast": "大家好",
+    "sources": "", "fetch": "lcrb 2026-11-21", "requeue": "1",
 }
 
 # --- Telegram HTML: what the Bot API accepts with parse_mode=HTML ----------------------------------------------

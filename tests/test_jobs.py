@@ -27,7 +27,7 @@ from bot.daily import compose_due, instant_alerts
 from bot.delivery import DeliveryConfig
 from bot.services import SERVICES_KEY, Services
 from digest import ingest, outbox, store, subscriptions
-from digest.outbox import Part
+from digest.outbox import RESEND_MARKER, Part
 from digest.pipeline import Pipeline
 from digest.settings import Settings
 
@@ -363,3 +363,59 @@ async def test_broadcast_goes_through_the_outbox_when_the_bot_delivers(seeded, p
     assert api.texts(1002) == []
     assert api.texts(ADMIN) == ["已排队发送给 2 位订阅者，按频率限制陆续送达；结果见 /stats。"]
     assert [(r["kind"], r["state"]) for r in today_rows(seeded, 1001)] == [("alert", "sent")]
+
+
+# --- what an earlier run left: reported once at start, re-queued by an admin (issue 14) ---------
+
+def leave_behind(db, chat: int = 1001) -> dict[str, int]:
+    """What an earlier run left: a send cut off by kill -9, a failed and an unknown row nobody
+    was told about (the process died before its report), and a failed row already reported."""
+    subscriptions.subscribe(db, chat, "07:30")
+    outbox.enqueue(db, chat, TODAY, [Part("digest", f"part {i}") for i in range(4)],
+                   scheduled_at=at("07:30"), now=at("07:30"))
+    a, b, c, d = outbox.sendable(db, at("07:30"))
+    for r in (a, b, c, d):
+        outbox.claim(db, r.id, at("07:30"))
+    outbox.mark_failed(db, b.id, "given up after 3600 s: Bad Gateway", at("07:31"))
+    outbox.mark_unknown(db, c.id, "TimedOut (maybe delivered: ReadTimeout)", at("07:31"))
+    outbox.mark_failed(db, d.id, "Bad Request: chat not found", at("07:31"))
+    outbox.mark_reported(db, [d.id], at("07:32"))
+    return {"sending": a.id, "failed": b.id, "unknown": c.id, "reported": d.id}
+
+
+async def test_rows_an_earlier_run_left_are_reported_once_not_at_every_start(seeded, pipeline, job_settings):
+    rows = leave_behind(seeded)
+    api = ScriptedBotApi()
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("07:40"))), api)
+    [notice] = api.texts(ADMIN)
+    for key in ("sending", "failed", "unknown"):
+        assert f"#{rows[key]} chat 1001" in notice
+    assert f"#{rows['reported']} " not in notice
+    assert "上次运行留下 3 条未报告的消息" in notice and f"/requeue {TODAY}" in notice
+    assert outbox.unreported(seeded) == []
+
+    again = ScriptedBotApi()
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("07:50"))), again)
+    assert again.texts(ADMIN) == []  # the same rows are not reported at the next start
+
+
+async def test_a_start_report_nobody_received_is_tried_again_next_start(seeded, pipeline, job_settings):
+    leave_behind(seeded)
+    api = ScriptedBotApi(script={ADMIN: ["403"]})  # the admin has not started the bot yet
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("07:40"))), api)
+    assert len(outbox.unreported(seeded)) == 3
+    later = ScriptedBotApi()
+    await start_and_deliver(Services(job_settings, seeded, pipeline, RunningClock(at("07:50"))), later)
+    assert len(later.texts(ADMIN)) == 1 and outbox.unreported(seeded) == []
+
+
+async def test_requeue_by_date_resends_unknown_with_the_marker_and_failed_as_they_were(seeded, pipeline,
+                                                                                      job_settings):
+    rows = leave_behind(seeded)
+    services = Services(job_settings, seeded, pipeline, RunningClock(at("07:40")))
+    outbox.recover_interrupted(seeded, at("07:40"))
+    assert outbox.requeue(seeded, outbox.select(seeded, [TODAY]), at("07:40")) == sorted(rows.values())
+    api = ScriptedBotApi()
+    await start_and_deliver(services, api)
+    assert api.texts(1001) == [RESEND_MARKER + "part 0", "part 1", RESEND_MARKER + "part 2", "part 3"]
+    assert [r["state"] for r in today_rows(seeded, 1001)] == ["sent"] * 4

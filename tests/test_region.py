@@ -121,3 +121,34 @@ def test_missing_files_are_config_errors(tmp_path):
 
 def test_shipped_config_is_the_one_the_fixture_loads(region):
     assert load_region(LIAOCHENG) == region
+
+
+def test_zones_run_townships_the_ministry_files_under_the_district(region):
+    assert found(region, "蒋官屯街道") == [("蒋官屯街道", "经开区")]
+    assert found(region, "许营镇") == [("许营镇", "高新区")]
+    assert found(region, "朱老庄镇") == [("朱老庄镇", "度假区")]
+    assert found(region, "古楼街道") == [("古楼街道", "东昌府区")]
+    # A township written with its district is the township's (the zone's).
+    assert found(region, "东昌府区蒋官屯街道") == [("蒋官屯街道", "经开区")]
+    assert found(region, "冠县东古城镇") == [("冠县", "冠县"), ("东古城镇", "冠县")]
+
+
+def test_bare_zone_words_only_where_they_stand_alone(region):
+    assert found(region, "开发区") == [("开发区", "经开区")]
+    assert found(region, "走进高新区") == [("高新区", "高新区")]
+    assert found(region, "聊城市经济技术开发区") == [("聊城市", "全市"), ("经济技术开发区", "经开区")]
+    assert found(region, "高唐经济开发区") == [("高唐", "高唐县")]
+    assert found(region, "全市开发区") == [("全市", "全市")]
+    assert found(region, "济南高新区") == []
+    assert found(region, "在开发区域内") == []
+
+
+def test_a_zone_administering_an_unknown_township_is_a_config_error(tmp_path):
+    towns = tmp_path / "towns.csv"
+    towns.write_text("town,county\n甲镇,甲县\n", encoding="utf-8")
+    config = tmp_path / "r.toml"
+    config.write_text('[city]\nname = "某市"\n[[county]]\nname = "甲县"\n'
+                      '[[county]]\nname = "新区"\nkind = "zone"\nadministers = ["乙镇"]\n'
+                      '[townships]\nfile = "towns.csv"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="乙镇"):
+        load_region(config)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from digest.models import Article
 from digest.segment import Segmenter
-from digest.summarize import BACKENDS, TextRankSummarizer, make_summarizer
+from digest.summarize import BACKENDS, TextRankSummarizer, load_openers, make_summarizer
 
 SHARED = Path(__file__).parents[1].parent / "shared"
 BANNED = re.compile(r"本报讯|本报记者|通讯员|■")
@@ -62,8 +62,8 @@ def test_max_sentences(segmenter: Segmenter, name: str) -> None:
 
 
 def test_sentences_keep_text_order(segmenter: Segmenter) -> None:
-    # `enough=1.0` keeps adding sentences until the budget or max_sentences stops it.
-    summary = TextRankSummarizer(segmenter, max_chars=200, enough=1.0, extra_ratio=0.0)(LONG)
+    # `extra_ratio=0` keeps adding sentences until the budget or max_sentences stops it.
+    summary = TextRankSummarizer(segmenter, max_chars=200, extra_ratio=0.0)(LONG)
     positions = [LONG.body.index(part) for part in re.findall(r"[^。！？]+[。！？]”?", summary)]
     assert len(positions) >= 2
     assert positions == sorted(positions)
@@ -98,12 +98,15 @@ def test_never_a_dateline_byline_or_photo_credit(segmenter: Segmenter, name: str
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-def test_photo_caption_is_its_first_sentence(segmenter: Segmenter, name: str) -> None:
+def test_a_photo_caption_is_kept_whole_when_it_fits(segmenter: Segmenter, name: str) -> None:
     caption = news(
         "11月4日，工作人员正在加工造纸用网毯。该企业不断提升生产线自动化智能化水平，实现订单稳步增长。（记者 张三 摄）",
         kind="photo",
     )
-    assert make_summarizer(name, segmenter)(caption) == "11月4日，工作人员正在加工造纸用网毯。"
+    assert make_summarizer(name, segmenter)(caption) == (
+        "11月4日，工作人员正在加工造纸用网毯。该企业不断提升生产线自动化智能化水平，实现订单稳步增长。")
+    # Too long for the budget: its first sentence, which says what the picture shows.
+    assert make_summarizer(name, segmenter, max_chars=40)(caption) == "11月4日，工作人员正在加工造纸用网毯。"
 
 
 def test_a_sentence_over_budget_is_cut_at_a_clause(segmenter: Segmenter) -> None:
@@ -122,8 +125,9 @@ def test_nothing_to_summarise(segmenter: Segmenter, name: str) -> None:
 
 
 def test_sentences_with_no_content_words_still_rank(segmenter: Segmenter) -> None:
-    # Figures and stop words only: no similarity edges at all, so position alone decides.
-    assert make_summarizer("textrank", segmenter)(news("1234567。2345678。")) == "1234567。"
+    # Figures and stop words only: no similarity edges at all; both fit, in text order.
+    assert make_summarizer("textrank", segmenter)(news("1234567。2345678。")) == "1234567。2345678。"
+    assert make_summarizer("textrank", segmenter, max_sentences=1)(news("1234567。2345678。")) == "1234567。"
 
 
 def test_unknown_backend_names_the_choices(segmenter: Segmenter) -> None:
@@ -180,3 +184,62 @@ def test_any_summary_is_extractive_and_in_budget(segmenter: Segmenter, paragraph
         assert len(summary) <= max_chars
         if summary:
             assert summary_ok(summary, article.body), (name, summary)
+
+
+# --- what a digest reader needs: the point the title does not say (issue 12) ---------------
+
+MEETING = Article(kind="news", title="东昌府区召开棉服产业发展现场会", paragraphs=(
+    "11月2日，东昌府区召开棉服产业发展现场会。",
+    "会上，与会人员深入重点企业进行实地观摩，并展开深入交流。",
+    "目前，东昌府区拥有棉服生产加工企业160余家，年产值近12亿元，年均产量超过3500万件。",
+    "下一步，东昌府区将重点扶持一批龙头企业，推动棉服加工与电商直播协同发展，擦亮棉服产业品牌。",
+))
+
+
+def test_openers_are_a_config_list():
+    openers = load_openers()
+    assert {"会上", "对此", "同时", "此外", "他说", "该", "这一"} <= set(openers)
+    assert list(openers) == sorted(openers, key=len, reverse=True)
+
+
+def test_never_repeats_the_title_and_says_how_much(segmenter: Segmenter) -> None:
+    summary = make_summarizer("textrank", segmenter)(MEETING)
+    assert "召开棉服产业发展现场会" not in summary
+    assert "160余家" in summary
+    assert 60 <= len(summary) <= 120
+    assert summary_ok(summary, MEETING.body)
+
+
+def test_never_starts_with_a_connective_or_a_pointer(segmenter: Segmenter) -> None:
+    article = Article(kind="news", title="现场会召开", paragraphs=(
+        "会上，与会人员深入重点企业进行实地观摩，交流了发展经验和做法。",
+        "该企业负责人介绍，今年订单同比增长两成，产品销往全国二十多个省份。",
+        "东昌府区棉服企业达到160余家，年产值近12亿元，带动就业3万余人。",
+    ))
+    summary = make_summarizer("textrank", segmenter)(article)
+    assert summary.startswith("东昌府区棉服企业")
+    for opener in ("会上", "该"):
+        assert opener not in summary  # neither may follow: the sentence before each is not shown
+
+
+def test_an_opener_may_follow_the_sentence_it_leans_on(segmenter: Segmenter) -> None:
+    summarize = TextRankSummarizer(segmenter, extra_ratio=0.0, openers=["会上"])
+    summary = summarize(Article(kind="news", title="", paragraphs=(
+        "11月2日，东昌府区棉服产业发展现场会召开。会上，与会人员观摩了重点棉服企业的生产线。",)))
+    assert summary == "11月2日，东昌府区棉服产业发展现场会召开。会上，与会人员观摩了重点棉服企业的生产线。"
+    # When every sentence leans on something not shown, the title stands alone.
+    assert TextRankSummarizer(segmenter, openers=["11月"])(news("11月2日，现场会召开。")) == ""
+
+
+def test_complete_sentences_before_a_cut_one(segmenter: Segmenter) -> None:
+    long_first = "今年以来，" + "，".join(["全区围绕棉服产业强链补链持续发力"] * 8) + "。"
+    article = news(long_first, "全区棉服企业达到160余家，年产值近12亿元。", "年均产量超过3500万件，产品销往全国。")
+    summary = make_summarizer("textrank", segmenter)(article)
+    assert summary == "全区棉服企业达到160余家，年产值近12亿元。年均产量超过3500万件，产品销往全国。"
+
+
+def test_a_fragment_is_not_a_summary_sentence(segmenter: Segmenter) -> None:
+    # A subheading and a text cut off mid-sentence (no end mark) yield to whole sentences.
+    article = news("产业链条不断延伸", "目前全区铝精深加工企业达到120家，年产值突破800亿元。",
+                   "下一步将引进更多项目，推动产业")
+    assert make_summarizer("textrank", segmenter)(article) == "目前全区铝精深加工企业达到120家，年产值突破800亿元。"

@@ -95,6 +95,92 @@ def test_white_space_does_not_matter(tagger):
     assert county(tagger, news("", "11月3日，记者走进高\n唐县姜 店镇。", kind="photo"))[0] == "高唐县"
 
 
+# --- the three zones (issue 12's county defect classes) ------------------------------------
+
+@pytest.mark.parametrize(("text", "zone"), [
+    ("开发区：招商签约再提速", "经开区"),
+    ("记者从开发区获悉，今年新增企业三十家。", "经开区"),
+    ("走进高新区，企业生产线全面提速。", "高新区"),
+    ("度假区推出冬季游湖活动。", "度假区"),
+])
+def test_a_bare_zone_word_is_the_city_zone(tagger, text, zone):
+    assert tagger.tag(news(text, "工人正在车间生产。")).county == zone
+    assert tagger.tag(news("新闻一则", text)).county == zone
+
+
+@pytest.mark.parametrize(("text", "county"), [
+    ("高唐经济开发区新签约项目六个", "高唐县"),
+    ("冠县经济开发区企业满负荷生产", "冠县"),
+    ("茌平高新技术产业开发区举行推介会", "茌平区"),
+    ("济南高新区客商来聊城考察", "全市"),
+])
+def test_a_zone_word_after_another_place_is_that_place(tagger, text, county):
+    assert tagger.tag(news(text, "连日来，企业生产忙。")).county == county
+
+
+@pytest.mark.parametrize(("township", "zone"), [
+    ("蒋官屯街道", "经开区"), ("东城街道", "经开区"), ("九州街道", "高新区"), ("许营镇", "高新区"),
+    ("朱老庄镇", "度假区"), ("于集镇", "度假区"),
+])
+def test_a_zone_township_counts_for_the_zone(tagger, township, zone):
+    assert county(tagger, news("冬季招聘会举行", f"11月20日，{township}举办招聘会。")) == (zone, "lead/township")
+    # Written with the district the 民政部 files it under, it is still the zone's.
+    assert tagger.tag(news("冬季招聘会举行", f"11月20日，东昌府区{township}举办招聘会。")).county == zone
+    if zone == "经开区":  # the issue's own shape: 开发区蒋官屯街道
+        assert tagger.tag(news(f"开发区{township}：村里种上致富菇", "菇棚整齐排列。")).county == zone
+
+
+def test_the_districts_own_townships_stay_the_districts(tagger):
+    assert tagger.tag(news("冬季招聘会举行", "11月20日，东昌府区古楼街道举办招聘会。")).county == "东昌府区"
+    assert tagger.tag(news("冬季招聘会举行", "11月20日，广平镇举办招聘会。")).county == "东昌府区"
+
+
+# --- a repost's `聊城：` ---------------------------------------------------------------------
+
+def test_a_repost_prefix_does_not_outweigh_a_body_about_one_county(tagger):
+    body = ("近日，东昌府区对老街区实施微改造，修缮沿街建筑立面，增设休闲座椅和公共厕所，"
+            "改造后的街区将引入特色小吃店铺，打造居民家门口的休闲去处，方便附近居民日常生活。",
+            "东昌府区住建部门表示，明年还将改造三条老街。")
+    tags = tagger.tag(news("聊城：老街区焕发新活力", *body))
+    assert (tags.county, tags.county_evidence[0].source) == ("东昌府区", "lead")
+    assert ("全市", "headline prefix/city", "聊城") in [(e.label, e.source, e.match) for e in tags.county_evidence]
+
+
+def test_a_repost_prefix_defers_to_a_body_plainly_about_one_township(tagger):
+    lead = "今年以来，当地把老旧小区改造作为民生实事来抓，完成改造小区十二个，惠及居民三千余户。" * 3
+    tags = tagger.tag(news("聊城：老旧小区换新颜", lead, "据悉，古楼街道明年将再改造八个小区。"))
+    assert (tags.county, tags.county_evidence[0].source) == ("东昌府区", "township")
+
+
+@pytest.mark.parametrize("body", [
+    "市疾控中心提醒，当前进入流感高发季节，市民应注意勤洗手、常通风。",  # a city body: city-wide
+    "当前进入流感高发季节，专家提醒注意勤洗手、常通风。",  # no place at all: city-wide
+])
+def test_a_repost_prefix_on_a_city_story_stays_city_wide(tagger, body):
+    assert tagger.tag(news("聊城：流感进入高发期", body)).county == "全市"
+
+
+def test_after_a_repost_prefix_one_passing_mention_does_not_decide(tagger):
+    lead = "全市各级各部门认真落实安全生产责任，开展隐患排查整治，确保人民群众生命财产安全，" * 2
+    assert tagger.tag(news("聊城：安全生产不放松", lead + "。", "冠县也开展了应急演练。")).county == "全市"
+
+
+# --- the city's own names and its leaders ---------------------------------------------------
+
+def test_we_the_city_names_the_paper_not_the_story(tagger):
+    # 我市 is the paper's way of saying 聊城: a county in the same headline is where the news is.
+    assert tagger.tag(news("我市首个零碳工厂落户茌平", "企业屋顶光伏全部并网。")).county == "茌平区"
+    assert tagger.tag(news("我市一企业获评省级绿色工厂", "近日，冠县一家钢板企业入选。")).county == "冠县"
+    # ... but two counties alike after it, or a body naming companies of two counties, is the city's.
+    assert tagger.tag(news("我市新增两家小巨人企业", "临清市、高唐县各有一家企业入选。")).county == "全市"
+    lead = "8月23日，省里公示了先进制造业集群名单，我市绿色低碳有色金属材料集群位列其中，实现零的突破。" * 2
+    assert tagger.tag(news("我市集群入选省级名单", lead, "集群聚集了信发集团、祥光铜业等龙头企业。")).county == "全市"
+
+
+def test_city_leaders_in_a_county_are_city_news(tagger):
+    assert tagger.tag(news("市领导到高唐县调研", "调研组察看了企业生产车间。")).county == "全市"
+
+
 def test_lead_is_the_first_sentences():
     text = "甲" * 90 + "。" + "乙" * 20 + "。丙。"
     assert split_lead(text) == ("甲" * 90 + "。" + "乙" * 20 + "。", "丙。")
@@ -127,6 +213,19 @@ def test_secondary_topics(tagger):
     assert set(tags.topics) == {"能源环保", "工业制造"}
 
 
+def test_the_lead_outweighs_passing_mentions_further_down(tagger):
+    lead = ("今年以来，县里推进医共体建设，县级医院专家定期到乡镇卫生院坐诊，"
+            "群众就医更加方便，患者在家门口就能看上好病。乡镇卫生院新添了检查设备，医生通过远程会诊平台与县医院专家实时交流，常见病在乡镇就能得到诊治。")
+    tags = tagger.tag(news("让群众少跑路", lead, "另外，总投资五千万元的新病房楼项目也将于年底竣工。"))
+    assert tags.topic == "医疗健康"
+    assert len(split_lead(lead + "另外")[0]) > 100  # so the project sentence is beyond the lead
+    assert {e.source.split(" ")[0] for e in tags.topic_evidence if e.label == "医疗健康"} == {"lead"}
+    # The project in the headline and the lead makes it a project story, hospital or not.
+    body = "总投资五千万元的县医院新病房楼项目今天竣工，施工方按期交付，新增床位三百张。"
+    tags = tagger.tag(news("新病房楼项目竣工", body))
+    assert tags.topic == "项目建设"
+
+
 def test_default_topic_when_nothing_hits(tagger):
     tags = tagger.tag(news("秋色正浓", "银杏叶黄了。"))
     assert (tags.topic, tags.topics, tags.topic_evidence) == ("社会民生", ("社会民生",), ())
@@ -157,7 +256,9 @@ def test_explain_shows_the_evidence(tagger):
     assert "  decided by the kicker; evidence (label, source, match, score):" in lines
     assert "    全市  kicker/department  市水利局  12" in lines
     assert any(line.startswith("Topic: 水利防汛") for line in lines)
-    assert "防汛 (body) 3" in report
+    assert "防汛 (lead) 4.5" in report  # the lead weighs 1.5 times the rest of the body
+    with_weights = explain(article, tagger.tag(article), tagger.taxonomy)
+    assert "  keyword weight × place: headline ×3 a hit, lead ×1.5√hits, rest of the body √hits" in with_weights
 
 
 def test_explain_a_photo_without_evidence(tagger):

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot import flood
-from bot.handlers import admin, errors, reading, subscriber, watching
+from bot.handlers import admin, errors, papers, reading, requeue, sources, subscriber, watching
 
 COMMANDS = {
     "start": subscriber.start,
@@ -18,6 +18,7 @@ COMMANDS = {
     "time": subscriber.set_time,
     "counties": subscriber.counties,
     "topics": subscriber.topics,
+    "papers": papers.papers_command,
     "settings": subscriber.show_settings,
     "digest": reading.digest,
     "article": reading.article,
@@ -35,6 +36,9 @@ COMMANDS = {
     "schedule": admin.schedule,
     "stats": admin.stats,
     "broadcast": admin.broadcast,
+    "sources": sources.sources,
+    "fetch": sources.fetch_command,
+    "requeue": requeue.requeue,
 }
 
 
@@ -51,6 +55,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(NEW & filters.Regex(reading.ARTICLE_SHORTCUT), reading.article_shortcut))
     application.add_handler(CallbackQueryHandler(subscriber.filter_pressed, pattern=r"^(cty|top)[:#]"))
     application.add_handler(CallbackQueryHandler(reading.more_pressed, pattern=r"^s[qk]:\d+:"))
+    application.add_handler(CallbackQueryHandler(papers.paper_pressed, pattern=r"^ppr:"))
     application.add_handler(MessageHandler(NEW & filters.Document.ALL, admin.receive_page))
     application.add_handler(MessageHandler(NEW & filters.COMMAND, errors.unknown_command))
     application.add_handler(MessageHandler(NEW & filters.TEXT & filters.ChatType.PRIVATE, reading.search_text))

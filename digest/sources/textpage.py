@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from digest.models import Article, SkippedBlock
+from digest.sources.lineshape import Line, group_lines, indent_width, relocate_intruders, titled
 
 # Role words in datelines and bylines, longest first so 本报记者 wins over 记者; each also in
 # Traditional characters, which some PDF-to-text dumps and reposts use.
@@ -24,8 +25,9 @@ _ROLES = (
     "本报通讯员", "本報通訊員", "本报记者", "本報記者", "特约记者", "特約記者", "见习记者", "見習記者",
     "实习记者", "實習記者", "通讯员", "通訊員", "实习生", "實習生", "记者", "記者", "摄影", "攝影", "摄", "攝",
 )
-# PDF tools space out the characters of bylines: `本 报 记 者`.
-_SPACED_ROLE = re.compile("|".join(r"\s*".join(role) for role in _ROLES))
+# PDF tools space out the characters of bylines: `本 报 记 者` (within a line: `记` ending one line
+# and `者` opening the next are two lines of body text).
+_SPACED_ROLE = re.compile("|".join(r"[ \t\u3000]*".join(role) for role in _ROLES))
 _DATELINE = re.compile(r"^本[报報][讯訊]\s*[（(]([^）)]{0,60})[）)]\s*")
 _DATELINE_BARE = re.compile(r"^本[报報][讯訊]\s*")
 _BYLINE_START = re.compile(r"^■|^(本[报報][记記]者|本[报報]通[讯訊][员員])\s*[\u4e00-\u9fff]")
@@ -48,6 +50,8 @@ class _Block:
     lines: list[str]
     kind: str = "text"
     column_width: float = 0.0  # the width of a full line in this part of the page
+    headline: bool | None = None  # what the lines' shape says, when it says anything
+    after_blank: bool = True  # a blank line (perhaps only a column break) came before it
 
     @property
     def text(self) -> str:
@@ -90,10 +94,11 @@ def normalise_spacing(text: str) -> str:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join wrapped lines: no space between Chinese, one space between two Latin words."""
+    """Join wrapped lines: no space between Chinese or digits (`1` + `1月` is 11月), one space between
+    two Latin words."""
     out = ""
     for line in (ln.strip() for ln in lines):
-        if out and line and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+        if out and line and out[-1].isascii() and out[-1].isalpha() and line[0].isascii() and line[0].isalpha():
             out += " "
         out += line
     return out
@@ -131,51 +136,49 @@ def _is_byline(line: str) -> bool:
     return len(rest) <= 40 and "。" not in rest and bool(names_in_credit(rest))
 
 
-def _lines_to_blocks(text: str) -> list[_Block]:
-    """Group lines into blocks; a dateline or byline always starts a block of its own."""
-    blocks: list[_Block] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            blocks.append(_Block(current.copy()))
-            current.clear()
-
-    previous_was_byline = False
+def _page_lines(text: str) -> list[Line]:
+    """Non-blank lines, each marked as text, dateline or byline, with the blank line before it."""
+    lines: list[Line] = []
+    blank = False
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
-            flush()
-            previous_was_byline = False
+            blank = True
             continue
+        indent = indent_width(raw)
         # A photo credit often shares the caption's last line: `一抹亮色。 ■ 本报记者 朱玉东`.
         head, mark, tail = line.partition("■")
         if mark and head.strip() and _is_byline(mark + tail):
-            current.append(head.strip())
-            line = mark + tail
-        if _is_byline(line):
-            adjacent = not current and previous_was_byline
-            flush()
-            previous_was_byline = True
-            # `■ 本报记者 X` / `本报通讯员 Y` on consecutive lines are one byline; after a blank line
-            # a byline is another article's (a photo credit, then the next feature's byline).
-            if adjacent and blocks and blocks[-1].kind == "byline":
-                blocks[-1].lines.append(line)
-            else:
-                blocks.append(_Block([line], "byline"))
-            continue
-        previous_was_byline = False
-        if _opens_dateline(_collapse_roles(line)):
-            flush()
-        elif blocks and blocks[-1].kind == "byline" and not current:
-            pass  # a byline block is never continued by text
-        current.append(line)
-    flush()
+            lines.append(Line(head.strip(), "text", blank, indent))
+            blank, indent, line = False, 0.0, mark + tail
+        kind = "byline" if _is_byline(line) else "dateline" if _opens_dateline(line) else "text"
+        lines.append(Line(line, kind, blank, indent))
+        blank = False
+    return lines
+
+
+def _lines_to_blocks(text: str) -> list[_Block]:
+    """Group lines into blocks at blank lines and where the lines' shape ends a unit (see
+    lineshape); a dateline or byline always starts a block of its own."""
+    blocks: list[_Block] = []
+    for group in group_lines(relocate_intruders(_page_lines(text))):
+        first = group.lines[0]
+        texts = [ln.text for ln in group.lines]
+        # `■ 本报记者 X` / `本报通讯员 Y` on consecutive lines are one byline; after a blank line
+        # a byline is another article's (a photo credit, then the next feature's byline).
+        if first.kind == "byline" and not first.blank_before and blocks and blocks[-1].kind == "byline":
+            blocks[-1].lines += texts
+        elif first.kind == "byline":
+            blocks.append(_Block(texts, "byline"))
+        else:
+            blocks.append(_Block(texts, headline=group.headline, after_blank=first.blank_before or not blocks))
     return blocks
 
 
 def _headline_like(block: _Block) -> bool:
     """Short, no full stop, not ending mid-clause: what a headline, kicker or subtitle looks like."""
+    if block.headline is not None:
+        return block.headline
     text = block.text
     if len(block.lines) >= 2 and block.column_width and _width(block.lines[0]) >= 0.85 * block.column_width:
         return False  # full-width lines: body text cut by a column end, not a headline
@@ -235,10 +238,11 @@ def _measure_columns(blocks: list[_Block]) -> list[_Block]:
 def _mend_column_breaks(blocks: list[_Block]) -> list[_Block]:
     mended: list[_Block] = []
     for block in blocks:
-        if mended and mended[-1].kind == "text" and _continues(mended[-1], block):
+        if mended and mended[-1].kind == "text" and block.after_blank and _continues(mended[-1], block):
             mended[-1].lines.extend(block.lines)
+            mended[-1].headline = None
         else:
-            mended.append(_Block(list(block.lines), block.kind, block.column_width))
+            mended.append(_Block(list(block.lines), block.kind, block.column_width, block.headline, block.after_blank))
     return mended
 
 
@@ -378,6 +382,8 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
     pasted twice into one file) is kept once, the repeat reported as skipped.
     """
     units = _mend_column_breaks(_measure_columns(_lines_to_blocks(_collapse_roles(text))))
+    if _headlines_first(units):
+        units = _headlines_last(units)
     articles: list[Article] = []
     skipped: list[SkippedBlock] = []
     draft = _Draft()
@@ -421,6 +427,120 @@ def split_page(text: str) -> tuple[list[Article], list[SkippedBlock]]:
             _start_paragraph(draft, unit)
     close()
     return _drop_repeats(articles, skipped), skipped
+
+
+def _is_head(unit: _Block) -> bool:
+    return unit.kind == "text" and not _opens_dateline(unit.text) and _headline_like(unit)
+
+
+def _headlines_first(units: list[_Block]) -> bool:
+    """Whether this page prints headlines before their bodies, as reading-order tools and other
+    papers do. Only the page's ends and its datelines tell: headlines after bodies leave a
+    headline last on the page and let a dateline open the page or follow a body directly;
+    headlines first leave a body last and put a headline first."""
+    if not any(_is_head(u) for u in units):
+        return False
+    first = last = 0
+    end = len(units) - 1
+    while end >= 0 and units[end].kind == "byline":
+        end -= 1
+    if end >= 0 and _is_head(units[end]):
+        last += 2
+    elif end == len(units) - 1:
+        first += 2
+    start = 0
+    while start < len(units) and units[start].kind == "byline":
+        start += 1
+    if start < len(units) and _is_head(units[start]):
+        first += 2
+    for i, unit in enumerate(units):
+        if unit.kind == "text" and _opens_dateline(unit.text):
+            before = units[i - 1] if i else None
+            if before is None or (before.kind == "text" and not _is_head(before)):
+                last += 1
+    return first > last
+
+
+def _measure(unit: _Block) -> float | None:
+    """The width a paragraph was set in, when it has lines enough to show it."""
+    return max(map(_width, unit.lines)) if len(unit.lines) >= 2 else None
+
+
+def _caption_start(body: list[_Block]) -> int | None:
+    """Where a photo's caption begins among paragraphs that run on from a story: at the last
+    change of column width (a caption is set to its photo's width), never at the story's dateline."""
+    known = [(i, m) for i, u in enumerate(body) if (m := _measure(u)) is not None]
+    if len(known) < 2:
+        return None
+    tail = known[-1][1]
+    for (i, m), (j, _) in zip(reversed(known[:-1]), reversed(known[1:]), strict=True):
+        if abs(m - tail) > 2.5:  # digits and hanging marks move a line's end by a character or two
+            start = i + 1
+            while start < j and _measure(body[start]) is None and start > 0:
+                start += 1
+            return max(start, 1)
+    return None
+
+
+def _headlines_last(units: list[_Block]) -> list[_Block]:
+    """Put each headline after its body, the order the rest of the splitter reads: a headline
+    opens an article; a byline before the body is the article's; a credit after a body that
+    already has its reporters closes a photo caption (the paragraphs set at another width, or
+    else the last one) unless another headline follows it, then it is that feature's byline."""
+    out: list[_Block] = []
+    heads: list[_Block] = []
+    top: list[_Block] = []
+    body: list[_Block] = []
+
+    def flush(end: list[_Block] | None = None) -> None:
+        out.extend([*top, *body, *heads, *(end or [])])
+        heads.clear()
+        top.clear()
+        body.clear()
+
+    units = list(units)
+    for i, unit in enumerate(units):
+        following = units[i + 1] if i + 1 < len(units) else None
+        if unit.kind == "byline" and body and following is not None and _untitled_opening(following):
+            # Headlines first, a byline, then body: that article's headline is its first line,
+            # set as wide as a body line (nothing but its place says so).
+            units[i + 1:i + 2] = [_Block(following.lines[:1], headline=True), _Block(following.lines[1:])]
+            following = units[i + 1]
+        if _is_head(unit):
+            if body:
+                flush()
+            heads.append(unit)
+        elif unit.kind == "byline":
+            credited = bool(top) or any(_opens_dateline(b.text) for b in body)
+            if not body:
+                top.append(unit)
+            elif not credited:
+                flush([unit])
+            else:
+                cut = _caption_start(body)
+                if cut is None and following is not None and _is_head(following):
+                    flush()
+                    top.append(unit)
+                    continue
+                cut = len(body) - 1 if cut is None else cut
+                caption = body[cut:]
+                del body[cut:]
+                flush()
+                out.extend([*caption, unit])
+        else:
+            if _opens_dateline(unit.text) and body:
+                flush()
+            body.append(unit)
+    flush()
+    return out
+
+
+def _untitled_opening(unit: _Block) -> bool:
+    """Body text after a byline on a headlines-first page, where every story but a photo's has a
+    headline above it: its first line is the headline if it reads as one."""
+    if unit.kind != "text" or _is_head(unit) or len(unit.lines) < 3 or _opens_dateline(unit.text):
+        return False
+    return titled(unit.lines[0]) and bool(re.search("[。！？]", join_lines(unit.lines[1:])))
 
 
 def _ends_body(following: _Block | None) -> bool:
