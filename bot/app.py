@@ -73,8 +73,8 @@ def build_application(
 
     `request` replaces the HTTP client (tests and the terminal chat pass an offline one);
     `extensions` are called with the application before the error handler is added (jobs, hooks).
-    Every call goes through a `lifecycle.GuardedRequest`: Telegram refusing the token mid-run
-    stops the application (bot/lifecycle.py).
+    Every call goes through a `lifecycle.GuardedRequest`, which notes Telegram refusing the
+    token; `run_bot` makes that stop the process (bot/lifecycle.py).
     """
     redact.protect(token)  # before PTB logs its base URL, which contains the token
     api, files = api_urls(base_url)
@@ -98,8 +98,7 @@ def build_application(
     builder = (builder.request(lifecycle.GuardedRequest(requests[0], guard))
                .get_updates_request(lifecycle.GuardedRequest(requests[1], guard)))
     application = builder.build()
-    application.bot_data[GUARD_KEY] = guard
-    lifecycle.stop_on_refusal(application, guard, services.settings.bot.admins, notices.notify_admins)
+    application.bot_data[GUARD_KEY] = guard  # records a refusal; run_bot makes it stop the process
     _use_stored_taxonomy(services)
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[QUERIES_KEY] = QueryStore()
@@ -190,13 +189,15 @@ def run_bot(settings: Settings, db_path: Path | str, *, extensions: Sequence[Ext
     services = make_services(settings, db_path)
     application = build_application(services, token=token, base_url=base_url,
                                     extensions=(scheduling,) if extensions is None else extensions)
+    guard: lifecycle.RefusalGuard = application.bot_data[GUARD_KEY]
+    lifecycle.stop_on_refusal(application, guard, settings.bot.admins, notices.notify_admins)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     except TelegramError as exc:  # at initialize, after the check above (the token revoked meanwhile)
         raise _stopped(exc, api) from None
     finally:
         services.db.close()
-    refusal = application.bot_data[GUARD_KEY].refusal
+    refusal = guard.refusal
     if refusal is not None:
         raise lifecycle.BotStopped(refusal.describe(), lifecycle.EXIT_TOKEN_REJECTED)
 

@@ -6,7 +6,8 @@ Rules, in the order a message meets them:
   between the end of one message to a chat and the next; a chat's parts go strictly one after
   another, in part order, while other chats fill the gaps.
 - 429 RetryAfter: every send stops for retry_after seconds and the message is tried again; it is
-  Telegram pacing us, so it does not count as a failed attempt.
+  Telegram pacing us, so it does not count as a failed attempt. The rate drops 10% and creeps
+  back with each success (bot.ratelimit.Pacer), so a rate set above Telegram's settles under it.
 - 5xx answers and network errors that happened *before the request was written* (connect
   error or timeout, pool timeout, write timeout/error) delivered nothing: the row stays
   pending and is retried with exponential back-off (1, 2, 4 ... seconds, capped at
@@ -148,7 +149,7 @@ class DeliveryConfig:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     outage_after: int = 3  # failures in a row (no success between) that pause every send
-    probe_max: float = 15.0  # longest pause between probes during an outage
+    probe_max: float = 5.0  # longest pause between probes during an outage: resume soon after it ends
     # Concurrent requests: enough to hide Telegram's latency at the rate, within the connection pool.
     max_in_flight: int = 32
     refill_every: float = 5.0
@@ -403,6 +404,7 @@ class Sender:
             else:
                 outbox.mark_sent(self._db, row.id, message.message_id, self._clock())
                 self._telegram_up()
+                self._pacer.speed_up()
                 self.report.sent += 1
                 self._spacing.done(row.chat_id, self._now())
                 self._pop_head(row.chat_id)
@@ -421,8 +423,11 @@ class Sender:
         chat = row.chat_id
         verdict = result.verdict
         if verdict is Verdict.RATE_LIMITED:
-            log.warning("429 for chat %s: every send waits %.0f s", chat, result.retry_after)
+            log.warning("429 for chat %s at %.1f/s: every send waits %.0f s", chat, self._pacer.rate,
+                        result.retry_after)
             self.report.rate_limited += 1
+            if now >= self._pacer.paused_until:  # once per flood, not once per send in flight
+                self._pacer.slow_down()
             self._pacer.pause_until(now + result.retry_after)
             self._retry(row, result.reason, now_dt + timedelta(seconds=result.retry_after), count=False)
         elif verdict is Verdict.RETRY and self._still_retrying(row, now_dt):

@@ -82,7 +82,7 @@ def install_jobs(application: Application, *, config: DeliveryConfig | None = No
     application.bot_data[SENDER_KEY] = sender
     _install_daily(application, services)
     queue = _job_queue(application)
-    queue.run_once(_startup, 0, name=PREFIX + "startup", data=interrupted, job_kwargs=ONCE_JOB_KWARGS)
+    queue.run_once(_startup, 0, name=PREFIX + "startup", job_kwargs=ONCE_JOB_KWARGS)
     queue.run_once(_deliver, 0, name=PREFIX + "delivery", job_kwargs=ONCE_JOB_KWARGS)
     if after_ingest not in application.bot_data.get(hooks.AFTER_INGEST_KEY, []):
         hooks.on_after_ingest(application, after_ingest)

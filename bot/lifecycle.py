@@ -1,13 +1,12 @@
 """How `paperdigest run` starts and ends: reach Telegram first, stop for good when it refuses the bot.
 
-Three ways out, each one line on stderr and its own exit status (README, "The Telegram bot"):
+Two ways out, each one line on stderr and its own exit status (README, "The Telegram bot"):
 
 - The token is rejected (401/404 at start, or a 401 on any call mid-run, or a 403 on the bot's own
   getUpdates/getMe): `token rejected by Telegram`, status 3. Nothing would work until someone
   fixes the token, so the process ends and a supervisor's restart retries with what is set then.
 - Telegram cannot be reached at start (closed port, DNS, TLS, 5xx) for `[bot] start_retry_for`
   seconds of back-off: `cannot reach https://host: connection refused`, status 4.
-- Another process polls with the same token (409 Conflict at start): status 5.
 
 The token never appears: the messages are ours, built from the API's scheme and host, and
 exception text is scrubbed by bot.redact before anything prints it.
@@ -33,7 +32,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from telegram import Bot
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import BaseRequest, RequestData
 
 from bot import redact
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 EXIT_TOKEN_REJECTED = 3
 EXIT_UNREACHABLE = 4
-EXIT_CONFLICT = 5
 
 # Calls about the bot itself: a 403 here is Telegram refusing the bot, not a chat refusing a message.
 OWN_METHODS = frozenset({"getMe", "getUpdates", "deleteWebhook", "logOut", "close"})
@@ -108,8 +106,6 @@ async def reach_telegram(bot: Bot, base_url: str, *, retry_for: float, backoff_m
         except InvalidToken as exc:
             raise BotStopped(f"token rejected by Telegram ({refusal_reason(exc)} from {server}):"
                              " check TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL", EXIT_TOKEN_REJECTED) from None
-        except Conflict:
-            raise BotStopped("another process is polling with this token (409 Conflict)", EXIT_CONFLICT) from None
         except RetryAfter as exc:
             cause, wait = "flood control", max(delay, _seconds(exc.retry_after))
         except NetworkError as exc:  # connect errors, timeouts, 5xx (PTB maps all of them here)

@@ -17,7 +17,6 @@ from telegram.error import TelegramError
 
 from bot.delivery import DeliveryReport
 from digest.inbox import InboxResult
-from digest.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +62,6 @@ def delivery_notice(db: sqlite_utils.Database, report: DeliveryReport) -> str:
     if report.blocked:
         lines += ["", f"🚫 {len(report.blocked)} 位订阅者屏蔽了机器人，已停止推送：" +
                   "、".join(str(c) for c in report.blocked[:LIST_LIMIT])]
-    return "\n".join(lines)
-
-
-def interrupted_notice(rows: Sequence[OutboxRow]) -> str:
-    """Rows found 'sending' at start: the last run died mid-call, so their fate is unknown."""
-    lines = [f"⚠️ 上次运行在发送途中停止，{len(rows)} 条消息结果不明，已标记为 unknown、没有重发："]
-    lines += [f"• #{r.id} chat {r.chat_id} · {r.date} · 第 {r.part + 1} 条" for r in rows[:LIST_LIMIT]]
-    if len(rows) > LIST_LIMIT:
-        lines.append(f"……另有 {len(rows) - LIST_LIMIT} 条")
     return "\n".join(lines)
 
 

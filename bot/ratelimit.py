@@ -21,9 +21,30 @@ class Pacer:
     def __init__(self, rate_per_second: float) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
+        self.max_rate = rate_per_second
+        self.rate = rate_per_second
         self.interval = 1.0 / rate_per_second
         self._next = 0.0
         self._paused_until = 0.0
+
+    # A 429 means the configured rate is above what Telegram allows now (set too high, or other
+    # traffic on the token): 10% slower at once, then back up by a little with each success
+    # (AIMD, as TCP does), so the sender settles just under the real limit instead of paying a
+    # full retry_after stop again and again.
+    SLOW_DOWN = 0.9
+    SPEED_UP = 0.005  # messages/s per success: back to full speed after ~200 sends per message/s
+    MIN_RATE = 1.0
+
+    def slow_down(self) -> None:
+        self._set_rate(max(min(self.MIN_RATE, self.max_rate), self.rate * self.SLOW_DOWN))
+
+    def speed_up(self) -> None:
+        if self.rate < self.max_rate:
+            self._set_rate(min(self.max_rate, self.rate + self.SPEED_UP))
+
+    def _set_rate(self, rate: float) -> None:
+        self.rate = rate
+        self.interval = 1.0 / rate
 
     def ready_at(self) -> float:
         """The earliest time the next send may start."""

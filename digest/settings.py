@@ -111,6 +111,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
     paper = raw.get("paper", {})
     bot = dict(raw.get("bot", {}))
     admins = tuple(int(a) for a in bot.pop("admins", ()))
+    bot.pop("max_attempts", None)  # replaced by retry_for (issue 14); older copies of this file still have it
     try:
         admins += _admins_from_env(os.environ.get("PAPERDIGEST_ADMINS", ""))
         return Settings(

@@ -143,8 +143,7 @@ def store_page(
     now: datetime | None = None,
 ) -> StoreResult:
     """Store a page's articles, replacing an earlier version of the same page in one transaction."""
-    with db.atomic():
-        return _store_page(db, PageToStore(page, paper, date, page_no), indexer, now or datetime.now(UTC))
+    return store_pages(db, [PageToStore(page, paper, date, page_no)], indexer=indexer, now=now)[0]
 
 
 def store_pages(
@@ -152,16 +151,46 @@ def store_pages(
 ) -> list[StoreResult]:
     """Store many pages in one transaction: a bulk ingest commits (and syncs) once a batch, not once a page.
 
-    All or nothing: if one page cannot be written, none of the batch is.
+    All or nothing: if one page cannot be written, none of the batch is. The text is cut for
+    the index before the transaction begins: jieba takes most of the time, and the write lock
+    (which the bot's subscriptions and outbox wait for) is held only while rows are written.
     """
     when = now or datetime.now(UTC)
+    prepared = [_prepare(db, item, indexer) for item in pages]
     with db.atomic():
-        return [_store_page(db, item, indexer, when) for item in pages]
+        return [_store_page(db, p, indexer, when) for p in prepared]
 
 
-def _store_page(db: sqlite_utils.Database, item: PageToStore, indexer: Indexer, now: datetime) -> StoreResult:
+IndexRow = tuple[str, str, str]  # the title, body and parts columns of an article's index entry
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    item: PageToStore
+    digest: str
+    index_rows: tuple[IndexRow, ...] | None  # None: the page looked unchanged, nothing was cut
+
+
+def index_row(article: Article, indexer: Indexer) -> IndexRow:
+    title = article.headline or article.display_title
+    return (" ".join(indexer.terms(title)), " ".join(indexer.terms(article.body)),
+            " ".join(indexer.parts(title + "\n" + article.body)))
+
+
+def _prepare(db: sqlite_utils.Database, item: PageToStore, indexer: Indexer) -> _Prepared:
+    """Hash the page and, unless the same text is stored already, cut its articles for the index."""
+    digest = page_hash(item.page.text)
+    stored = db.execute("SELECT p.sha256 FROM pages p JOIN issues i ON i.id = p.issue_id"
+                        " WHERE i.paper = ? AND i.date = ? AND p.page = ?",
+                        [item.paper, item.date, item.page_no]).fetchone()
+    if stored and stored[0] == digest:
+        return _Prepared(item, digest, None)
+    return _Prepared(item, digest, tuple(index_row(a, indexer) for a in item.page.articles))
+
+
+def _store_page(db: sqlite_utils.Database, prepared: _Prepared, indexer: Indexer, now: datetime) -> StoreResult:
+    item, digest = prepared.item, prepared.digest
     page, paper, date, page_no = item.page, item.paper, item.date, item.page_no
-    digest = page_hash(page.text)
     issue_id = _issue_id(db, paper, date)
     old = db.execute("SELECT id, sha256 FROM pages WHERE issue_id = ? AND page = ?", [issue_id, page_no]).fetchone()
     if old and old[1] == digest:
@@ -178,7 +207,9 @@ def _store_page(db: sqlite_utils.Database, item: PageToStore, indexer: Indexer, 
     )
     page_id = db.execute("SELECT last_insert_rowid()").fetchone()[0]
     create_partition(db.conn, _year(date))
-    ids = [_insert_article(db, a, page_id=page_id, paper=paper, date=date, page_no=page_no, seq=i, indexer=indexer)
+    # Cut before the transaction, unless the page looked unchanged then and is not now (a race).
+    rows = prepared.index_rows or tuple(index_row(a, indexer) for a in page.articles)
+    ids = [_insert_article(db, a, page_id=page_id, paper=paper, date=date, page_no=page_no, seq=i, index=rows[i])
            for i, a in enumerate(page.articles)]
     return StoreResult("replaced" if old else "stored", tuple(ids))
 
@@ -205,7 +236,7 @@ def _delete_page(db: sqlite_utils.Database, page_id: int) -> None:
 
 def _insert_article(
     db: sqlite_utils.Database, a: Article, *, page_id: int, paper: str, date: str, page_no: int, seq: int,
-    indexer: Indexer,
+    index: IndexRow,
 ) -> int:
     cursor = db.execute(
         "INSERT INTO articles (page_id, paper, date, page, seq, kind, kicker, title, subtitle, reporters,"
@@ -214,12 +245,8 @@ def _insert_article(
          a.county, _dump(a.counties), a.topic, _dump(a.topics), pack_text(a.body, a.summary)],
     )
     article_id = cursor.lastrowid
-    title = a.headline or a.display_title
-    db.execute(
-        f"INSERT INTO {fts_table(_year(date))} (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
-        [article_id, " ".join(indexer.terms(title)), " ".join(indexer.terms(a.body)),
-         " ".join(indexer.parts(title + "\n" + a.body))],
-    )
+    db.execute(f"INSERT INTO {fts_table(_year(date))} (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
+               [article_id, *index])
     return int(article_id)
 
 
@@ -253,33 +280,37 @@ def rebuild_index(db: sqlite_utils.Database, indexer: Indexer, years: Iterable[i
     """Index every stored article again, a year a transaction; returns the articles indexed.
 
     For a changed tokenizer (new dictionary words must be cut the same way in index and
-    queries) and to purge the entries of replaced articles (fts_dead). Readers keep the old
-    year until its transaction commits.
+    queries) and to purge the entries of replaced articles (fts_dead). A year's text is cut
+    before its transaction; readers keep the old table until the new one is committed.
     """
     done = 0
     all_years = {int(r[0]) for r in db.execute("SELECT DISTINCT substr(date, 1, 4) FROM articles")}
+    select = "SELECT id, kicker, title, subtitle, text FROM articles WHERE date >= ? AND date < ? ORDER BY id"
     for year in sorted(all_years | set(index_years(db)) if years is None else set(years)):
         name = fts_table(year)
-        lo, hi = f"{year:04d}", f"{year + 1:04d}"
+        span = [f"{year:04d}", f"{year + 1:04d}"]
+        cut = {row[0]: index_row(_indexed_article(row), indexer) for row in db.execute(select, span).fetchall()}
         with db.atomic():
             if year in index_years(db):  # the masked entries of replaced articles go with the old table
                 db.execute(f"DELETE FROM fts_dead WHERE id IN (SELECT id FROM {name}_docsize)")
             db.execute(f"DROP TABLE IF EXISTS {name}")
             db.execute("DELETE FROM fts_years WHERE year = ?", [year])
-            rows = db.execute("SELECT id, kicker, title, subtitle, text FROM articles WHERE date >= ? AND date < ?"
-                              " ORDER BY id", [lo, hi]).fetchall()
+            rows = db.execute(select, span).fetchall()  # again: a page may have been replaced meanwhile
             if rows:
                 create_partition(db.conn, year)
-            for article_id, kicker, title, subtitle, text in rows:
-                body, _ = unpack_text(text)
-                a = Article(kind="", kicker=kicker, title=title, subtitle=subtitle, reporters=(),
-                            paragraphs=tuple(body.split("\n")))
-                headline = a.headline or a.display_title
-                db.execute(f"INSERT INTO {name} (rowid, title, body, parts) VALUES (?, ?, ?, ?)",
-                           [article_id, " ".join(indexer.terms(headline)), " ".join(indexer.terms(a.body)),
-                            " ".join(indexer.parts(headline + "\n" + a.body))])
+            for row in rows:
+                entry = cut.get(row[0]) or index_row(_indexed_article(row), indexer)
+                db.execute(f"INSERT INTO {name} (rowid, title, body, parts) VALUES (?, ?, ?, ?)", [row[0], *entry])
         done += len(rows)
     return done
+
+
+def _indexed_article(row: tuple[Any, ...]) -> Article:
+    """The fields of a stored article that its index entry is made from."""
+    _, kicker, title, subtitle, text = row
+    body, _ = unpack_text(text)
+    return Article(kind="", kicker=kicker, title=title, subtitle=subtitle, reporters=(),
+                   paragraphs=tuple(body.split("\n")))
 
 
 def optimize_index(db: sqlite_utils.Database, years: Iterable[int] | None = None) -> None:

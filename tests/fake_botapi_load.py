@@ -198,22 +198,35 @@ class LoadServer:
 
     The limit is a sliding one-second window over delivered messages, like Telegram's broadcast
     limit; above it the answer is 429 with retry_after=1. A 500 delivers nothing and uses no quota.
+
+    Faults that can cause duplicates or losses, for benchmarks/delivery.py:
+    - `slow`: share of sends delivered, then answered `slow_seconds` late (past the client's read timeout);
+    - `drop`: share of sends read in full, delivered (half of them) or not, then the connection
+      closed without an answer;
+    - `outage`: (start, seconds) after the first send: every send answered 502, nothing delivered.
     """
 
-    def __init__(self, rate: float = 30, fail: float = 0.05, seed: int = 5, delay: float = 0.0) -> None:
+    def __init__(self, rate: float = 30, fail: float = 0.05, seed: int = 5, delay: float = 0.0, *,
+                 slow: float = 0.0, slow_seconds: float = 0.0, drop: float = 0.0,
+                 outage: tuple[float, float] | None = None) -> None:
         self.rate = rate
         self.fail = fail
         self.delay = delay  # seconds between storing a message and answering: a window to be killed in
+        self.slow, self.slow_seconds, self.drop, self.outage = slow, slow_seconds, drop, outage
         self._random = random.Random(seed)
         self._window: collections.deque[float] = collections.deque()
         self._ids: dict[int, int] = {}
+        self._first_send: float | None = None
         self.delivered: list[tuple[int, str, float]] = []
         self.counts = collections.Counter[str]()
+        self.action: str | None = None  # what to do after answer(): "slow" or "drop"
 
     def answer(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.action = None
         name = path.split("?")[0].rsplit("/", 1)[-1]
         if name == "stats":
-            return _json(200, {"counts": dict(self.counts), "delivered": self.delivered})
+            return _json(200, {"counts": dict(self.counts), "delivered": self.delivered,
+                               "outage": self._outage_window()})
         params = dict(parse_qsl(body.decode("utf-8"))) if body else {}
         if name == "getMe":
             return _json(200, {"ok": True, "result": BOT_USER})
@@ -221,14 +234,29 @@ class LoadServer:
             return _json(200, {"ok": True, "result": True})
         self.counts["calls"] += 1
         now = time.time()
+        if self._first_send is None:
+            self._first_send = now
+        window = self._outage_window()
+        if window and window[0] <= now < window[1]:
+            self.counts["outage_502"] += 1
+            return _error(502, "Bad Gateway")
         while self._window and self._window[0] <= now - 1.0:
             self._window.popleft()
         if len(self._window) >= self.rate:
             self.counts["429"] += 1
             return _error(429, "Too Many Requests: retry after 1", retry_after=1)
-        if self._random.random() < self.fail:
+        roll = self._random.random()
+        if roll < self.fail:
             self.counts["500"] += 1
             return _error(500, "Internal Server Error")
+        if roll < self.fail + self.drop:
+            self.action = "drop"
+            self.counts["dropped"] += 1
+            if self._random.random() < 0.5:
+                return 0, b""  # read, not acted on, connection closed
+        elif roll < self.fail + self.drop + self.slow:
+            self.action = "slow"
+            self.counts["slow"] += 1
         self._window.append(now)
         chat_id = int(params["chat_id"])
         self._ids[chat_id] = self._ids.get(chat_id, 0) + 1
@@ -237,6 +265,11 @@ class LoadServer:
         return _json(200, {"ok": True, "result": {"message_id": self._ids[chat_id], "date": int(now),
                                                   "chat": {"id": chat_id, "type": "private"},
                                                   "text": params["text"]}})
+
+    def _outage_window(self) -> tuple[float, float] | None:
+        if self.outage is None or self._first_send is None:
+            return None
+        return self._first_send + self.outage[0], self._first_send + self.outage[0] + self.outage[1]
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -252,6 +285,11 @@ class LoadServer:
                         length = int(value.strip())
                 body = await reader.readexactly(length) if length else b""
                 status, payload = self.answer(path, body)
+                action = self.action
+                if action == "drop":
+                    break  # the request was read in full; no answer, connection closed
+                if action == "slow":
+                    await asyncio.sleep(self.slow_seconds)
                 if self.delay and "sendMessage" in path:
                     await asyncio.sleep(self.delay)
                 writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
@@ -279,9 +317,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30)
     parser.add_argument("--fail", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--slow", type=float, default=0.0, help="share of sends answered after --slow-seconds")
+    parser.add_argument("--slow-seconds", type=float, default=0.0)
+    parser.add_argument("--drop", type=float, default=0.0, help="share of sends whose connection is dropped")
+    parser.add_argument("--outage-at", type=float, default=0.0, help="seconds after the first send")
+    parser.add_argument("--outage", type=float, default=0.0, help="seconds of 502 for every send")
     args = parser.parse_args()
+    outage = (args.outage_at, args.outage) if args.outage else None
     try:
-        asyncio.run(LoadServer(args.rate, args.fail, args.seed).serve(args.port))
+        asyncio.run(LoadServer(args.rate, args.fail, args.seed, slow=args.slow, slow_seconds=args.slow_seconds,
+                               drop=args.drop, outage=outage).serve(args.port))
     except KeyboardInterrupt:
         sys.exit(0)
 

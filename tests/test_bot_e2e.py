@@ -130,7 +130,9 @@ async def test_every_command_end_to_end(live, bot_services, caplog):
     await command("/broadcast 今晚维护", "已发送给 1 位订阅者。", user=ADMIN)
     await command("/sources", "没有配置来源", user=ADMIN)
     await command("/fetch", "没有配置来源", user=ADMIN)  # nothing configured: nothing fetched
+    await command("/requeue", "现在：结果不明 0 条", user=ADMIN)
     assert server.sent(READER)[-1] == "今晚维护"
+    await command("/requeue", "结果不明 0 条，放弃发送 0 条", user=ADMIN)
     assert (await say("/stats"))[-1] == REFUSAL
     await command("/unsubscribe", "已退订")
     await command("/nonsense", "我不认识这个命令")

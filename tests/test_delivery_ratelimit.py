@@ -44,6 +44,21 @@ def test_retry_after_pauses_everything():
     assert pacer.ready_at() == pytest.approx(103.04)
 
 
+def test_a_429_slows_the_rate_and_successes_bring_it_back():
+    pacer = Pacer(35)
+    pacer.slow_down()
+    assert pacer.rate == pytest.approx(31.5) and pacer.interval == pytest.approx(1 / 31.5)
+    for _ in range(100):
+        pacer.speed_up()
+    assert pacer.rate == pytest.approx(32.0)
+    for _ in range(10_000):
+        pacer.speed_up()
+    assert pacer.rate == 35  # never above the configured rate
+    for _ in range(100):
+        pacer.slow_down()
+    assert pacer.rate == 1.0  # nor below one a second
+
+
 def test_rate_must_be_positive():
     with pytest.raises(ValueError):
         Pacer(0)

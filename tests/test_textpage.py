@@ -132,3 +132,70 @@ def test_dateline_wrapped_between_or_inside_names():
     assert one.reporters == ("岳殿举", "李丽", "蒋红帅")
     assert two.reporters == ("郑海涛", "王菲", "刘子恒")
     assert two.paragraphs == ("11月18日，工程开工。",)
+
+
+def test_no_blank_lines_headlines_first():
+    """`pdftotext -raw`: no blank line anywhere; headlines above bodies; widths tell the units."""
+    text = "\n".join([
+        "东阿县", "大棚里的新产业",
+        "本报讯（记者 张明）11月3日，记者走进",
+        "某镇大棚，看到一垄垄黄瓜长势喜人，菜农",
+        "正忙着采摘。",
+        "近年来，该镇推广水肥一体化技术，大棚",
+        "亩均效益提高三成以上。",
+        "会议召开",
+        "本报讯（记者 林晨）11月4日，全市工作会",
+        "议召开，部署冬季安全生产各项工作。",
+    ]) + "\n"
+    articles, skipped = split_page(text)
+    assert skipped == []
+    assert [(a.kicker, a.title, a.reporters, len(a.paragraphs)) for a in articles] == [
+        ("东阿县", "大棚里的新产业", ("张明",), 2),
+        ("", "会议召开", ("林晨",), 1),
+    ]
+
+
+def test_interleaved_headline_line_goes_back_to_its_article():
+    """A short headline line between two lines of one sentence belongs to the next article."""
+    text = "\n".join([
+        "前一篇的标题",
+        "本报讯（记者 张明）11月3日，记者走进",
+        "某镇大棚，看到一垄垄黄瓜长势喜人，菜农",
+        "后一篇的标题",
+        "正忙着采摘，收购商直接开车到地头来拉。",
+        "本报讯（记者 林晨）11月4日，全市工作会",
+        "议召开，部署冬季安全生产各项工作。",
+    ]) + "\n"
+    articles, _ = split_page(text)
+    assert [a.title for a in articles] == ["前一篇的标题", "后一篇的标题"]
+    assert articles[0].paragraphs[0].endswith("菜农正忙着采摘，收购商直接开车到地头来拉。")
+
+
+def test_caption_told_from_the_story_above_by_its_width():
+    """Headlines first, a photo's caption and credit after a story: the caption is what was set
+    at the photo's width."""
+    text = "\n".join([
+        "会议召开",
+        "本报讯（记者 林晨）11月4日，全市工作会",
+        "议召开，部署冬季安全生产各项工作。会议",
+        "要求各地压实责任。",
+        "11月4日，工人在车间里组装出口的新能源客车，产品",
+        "远销海外。",
+        "■ 本报记者 朱玉东",
+        "下一篇的标题",
+        "本报讯（记者 张明）11月5日，某镇召开大会。",
+    ]) + "\n"
+    articles, _ = split_page(text)
+    assert [(a.kind, a.title, a.reporters) for a in articles] == [
+        ("news", "会议召开", ("林晨",)), ("photo", "", ("朱玉东",)), ("news", "下一篇的标题", ("张明",))]
+    assert articles[1].paragraphs == ("11月4日，工人在车间里组装出口的新能源客车，产品远销海外。",)
+
+
+def test_dateline_wrapped_over_three_lines_keeps_its_names():
+    """A short line inside a dateline's open bracket is its credit, not an interleaved headline."""
+    articles, skipped = split_page(
+        "本报讯（记者 季雪松\n 通讯员 范文\n涛）11月20日，记者来到某镇，只见一排排光伏\n"
+        "板整齐铺设在农户屋顶上。\n\n光伏点亮乡村路\n")
+    assert skipped == []
+    [a] = articles
+    assert (a.title, a.reporters) == ("光伏点亮乡村路", ("季雪松", "范文涛"))

@@ -21,6 +21,7 @@ number of characters.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import statistics
@@ -45,7 +46,7 @@ class Line:
     blank_before: bool = False
     indent: float = 0.0  # leading spaces, in character widths
 
-    @property
+    @functools.cached_property
     def width(self) -> float:
         return self.indent + text_width(_SPACE_NEAR_CJK.sub("", self.text))
 
@@ -254,8 +255,8 @@ def _intruder(lines: list[Line], shape: _Widths, j: int) -> bool:
     if line.kind != "text" or before.kind == "byline" or after.kind != "text" or line.blank_before or (
             after.blank_before):
         return False
-    if not titled(line.text):
-        return False
+    if not titled(line.text) or (before.kind == "dateline" and not re.search("[）)]", before.text)):
+        return False  # names wrapped inside a dateline's open bracket are its credit
     tol = max(shape.tolerance(j - 1), shape.tolerance(j + 1))
     return (
         shape.width[j] < shape.width[j - 1] - 2 * tol  # markedly short: not a line shortened by kinsoku

@@ -6,8 +6,10 @@ ends mid-sentence; news opens with a dateline `本报讯（记者 X 通讯员 Y�
 with a credit `■ 本报记者 X`; features carry a byline either above the body or below the headline.
 
 We work in three passes over plain data: lines -> blocks (runs of lines between blank lines,
-cut again at datelines and bylines) -> units (paragraphs, headline blocks, bylines, with column
-breaks mended) -> articles.
+cut again at datelines and bylines, and where the lines' widths end a unit: see lineshape, for
+text with no blank lines such as `pdftotext -raw`) -> units (paragraphs, headline blocks,
+bylines, with column breaks mended; on a page that prints headlines first, each headline moved
+after its body) -> articles.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ _CLOSING_START = "，。、；：！？”’）》」』,.;:!?)"
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日")
 # Unicode categories of emoji, their modifiers and joiners: skipped when looking at a line's end.
 _DECORATION = frozenset(("So", "Sk", "Mn", "Me", "Cf", "Cs", "Co"))
+_PHOTO_CREDIT = re.compile(r"[摄攝]\s*$")  # `本报记者 X 摄`: a photo's credit, never a byline
 _COUNTY_KICKER = re.compile(r"^(我市|全市|[\u4e00-\u9fff]{1,3}(市|县|区))$")
 
 
@@ -518,11 +521,17 @@ def _headlines_last(units: list[_Block]) -> list[_Block]:
                 flush([unit])
             else:
                 cut = _caption_start(body)
-                if cut is None and following is not None and _is_head(following):
+                after = next((u for u in units[i + 1:] if not _is_head(u)), None)
+                # A credit `摄`, or a byline over a story credited in its own dateline, is a photo's.
+                photo = bool(_PHOTO_CREDIT.search(unit.text)) or (after is not None and _opens_dateline(after.text))
+                if cut is None and following is not None and _is_head(following) and not photo:
                     flush()
                     top.append(unit)
                     continue
-                cut = len(body) - 1 if cut is None else cut
+                if cut is None:
+                    # No width tells: a caption opens with the photo's date, else is one paragraph.
+                    dated = [k for k in range(max(1, len(body) - 3), len(body)) if _LEADING_DATE.match(body[k].text)]
+                    cut = dated[-1] if dated else len(body) - 1
                 caption = body[cut:]
                 del body[cut:]
                 flush()
