@@ -100,10 +100,15 @@ def test_reindex_gives_the_index_ingest_gives(bot_settings: Settings, db_file: P
     db = store.connect(db_file)
     try:
         segmenter = load_segmenter(bot_settings)
-        reindex.ensure_index(db, segmenter.fingerprint, lambda: segmenter)
-        as_ingested = list(db.execute("SELECT rowid, title, body, parts FROM articles_fts ORDER BY rowid"))
-        assert reindex.reindex(db, segmenter) == len(as_ingested) == store.article_count(db)
-        assert list(db.execute("SELECT rowid, title, body, parts FROM articles_fts ORDER BY rowid")) == as_ingested
+        words = ["光伏", "城乡公交", "公交", "东古城镇", "时风", "马拉松", "\"数字孪生\"", "招聘 -光伏"]
+
+        def found() -> list[list[int]]:
+            return [[r.id for r in search.search(db, segmenter, w, limit=50)] for w in words]
+
+        as_ingested = found()
+        assert any(as_ingested)
+        assert reindex.reindex(db, segmenter) == store.article_count(db)
+        assert found() == as_ingested
     finally:
         db.close()
 
