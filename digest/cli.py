@@ -15,9 +15,10 @@ import click
 import sqlite_utils
 
 from digest import compose, explain, inbox, ingest, search, store
-from digest.models import Article, Digest
+from digest.models import Article, Digest, Page
 from digest.pipeline import Pipeline
 from digest.settings import ConfigError, Settings, load_settings
+from digest.sources.pdf import is_pdf, read_pdf
 from digest.sources.textfile import PageError, read_page
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
@@ -91,20 +92,30 @@ def parse(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
     failed = False
     for path in files:
         try:
-            page = obj.pipeline.process(read_page(path, obj.settings.ingest.max_file_bytes))
+            pages = _read_pages(obj, path)
         except PageError as exc:
             click.echo(f"error: {exc}", err=True)
             failed = True
             continue
-        click.echo(f"{page.file}: {len(page.articles)} articles ({page.encoding})", err=True)
-        for a in page.articles:
-            if fmt == "jsonl":
-                click.echo(json.dumps(_article_json(page.file, a), ensure_ascii=False))
-            else:
-                click.echo(f"[{a.kind}] {a.headline or a.display_title}  ·  {a.county} · {a.topic}"
-                           f"  ·  {'、'.join(a.reporters)}\n    {a.summary}\n")
+        for number, page in pages:
+            where = f" page {number}" if number else ""
+            click.echo(f"{page.file}:{where} {len(page.articles)} articles ({page.encoding})", err=True)
+            for a in page.articles:
+                if fmt == "jsonl":
+                    row = _article_json(page.file, a)
+                    click.echo(json.dumps(row | {"page": number} if number else row, ensure_ascii=False))
+                else:
+                    click.echo(f"[{a.kind}] {a.headline or a.display_title}  ·  {a.county} · {a.topic}"
+                               f"  ·  {'、'.join(a.reporters)}\n    {a.summary}\n")
     if failed:
         sys.exit(1)
+
+
+def _read_pages(obj: Context, path: Path | str) -> list[tuple[int, Page]]:
+    """A text page as (0, page); a PDF as each of its pages with its number."""
+    if is_pdf(path):
+        return ingest.pdf_pages(obj.pipeline, read_pdf(path, obj.settings.ingest))
+    return [(0, obj.pipeline.process(read_page(path, obj.settings.ingest.max_file_bytes)))]
 
 
 def _article_json(file: str, a: Article) -> dict[str, object]:
@@ -125,18 +136,18 @@ def _article_json(file: str, a: Article) -> dict[str, object]:
 def ingest_command(obj: Context, files: tuple[Path, ...], day: str | None, paper: str | None, page: int | None) -> None:
     """Store page files: same page twice changes nothing, a corrected page replaces its articles."""
     db = obj.db()
-    day = day or obj.today().isoformat()
     paper = paper or obj.settings.paper
     pipeline = obj.pipeline
     show_bar = sys.stderr.isatty() and len(files) > 1
     with click.progressbar(length=len(files), label="ingesting", file=sys.stderr if show_bar else None,
                            hidden=not show_bar) as bar:
-        outcomes = ingest.ingest_files(db, pipeline, list(files), paper=paper, date=day, page=page,
-                                       on_done=lambda _: bar.update(1))
+        outcomes = ingest.ingest_files(db, pipeline, list(files), paper=paper, date=day or obj.today().isoformat(),
+                                       page=page, on_done=lambda _: bar.update(1), date_from_header=day is None)
     for o in outcomes:
         if o.ok:
             counties = "、".join(f"{c} {n}" for c, n in o.counties.items())
-            click.echo(f"{o.file}: page {o.page}, {o.status}, {o.articles} articles ({o.encoding}) {counties}")
+            where = f"pages {', '.join(map(str, o.pages))} of {o.date}" if len(o.pages) > 1 else f"page {o.page}"
+            click.echo(f"{o.file}: {where}, {o.status}, {o.articles} articles ({o.encoding}) {counties}")
         else:
             click.echo(f"error: {o.file}: {o.error}", err=True)
     if not all(o.ok for o in outcomes):
@@ -218,10 +229,9 @@ def explain_command(obj: Context, target: str) -> None:
         articles = [stored.article]
     else:
         try:
-            text = read_page(target, obj.settings.ingest.max_file_bytes)
+            articles = [a for _, page in _read_pages(obj, target) for a in page.articles]
         except PageError as exc:
             raise click.ClickException(str(exc)) from exc
-        articles = [a for a in pipeline.process(text).articles]
     for a in articles:
         click.echo(explain.explain(a, pipeline.tagger.tag(a), pipeline.tagger.taxonomy))
         click.echo()
@@ -237,7 +247,7 @@ def demo(obj: Context, samples: Path, db_path: str) -> None:
     """Ingest the bundled sample pages, print the latest day's digest and one search."""
     db = obj.db(db_path)
     pipeline = obj.pipeline
-    files = sorted(samples.glob("*.txt"))
+    files = sorted([*samples.glob("*.txt"), *samples.glob("*.pdf")])
     by_date: dict[str, list[Path]] = {}
     for f in files:
         by_date.setdefault(f.name[:10], []).append(f)

@@ -98,8 +98,9 @@ def ingest_inbox_file(
     """Ingest one inbox file and file it away."""
     date = file_date(path, today)
     page = page_number(path, default=_next_page(db, paper, date))
-    outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=page)
-    return InboxResult(outcome=outcome, date=date, moved_to=file_away(path, inbox, outcome))
+    outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=page,
+                          date_from_header=not _DATE_PREFIX.match(path.name))  # a PDF's printed date wins
+    return InboxResult(outcome=outcome, date=outcome.date or date, moved_to=file_away(path, inbox, outcome))
 
 
 def ingest_inbox(
@@ -123,7 +124,7 @@ def ingest_inbox(
     for start in range(0, len(files), batch):
         jobs = _numbered(db, files[start:start + batch], paper=paper, today=today)
         for job, outcome in zip(jobs, ingest_batch(db, pipeline, jobs), strict=True):
-            results.append(InboxResult(outcome=outcome, date=job.date,
+            results.append(InboxResult(outcome=outcome, date=outcome.date or job.date,
                                        moved_to=file_away(job.path, inbox, outcome)))
             if on_done:
                 on_done(results[-1])
@@ -143,5 +144,5 @@ def _numbered(db: sqlite_utils.Database, files: list[Path], *, paper: str, today
         if page < 0:
             page = taken[date] + 1
         taken[date] = max(taken[date], page)
-        jobs.append(FileJob(path, paper, date, page))
+        jobs.append(FileJob(path, paper, date, page, date_from_header=not _DATE_PREFIX.match(path.name)))
     return jobs

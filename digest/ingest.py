@@ -17,6 +17,8 @@ import sqlite_utils
 
 from digest.models import Page
 from digest.pipeline import Pipeline
+from digest.sources.pdf import ENCODING as PDF
+from digest.sources.pdf import PdfIssue, is_pdf, read_pdf
 from digest.sources.textfile import PageError, printable_name, read_page
 from digest.store import PageToStore, StoreResult, store_page, store_pages
 
@@ -34,6 +36,8 @@ class FileOutcome:
     articles: int = 0
     counties: dict[str, int] = field(default_factory=dict)
     error: str = ""
+    pages: tuple[int, ...] = ()  # a PDF issue: every page stored
+    date: str = ""  # the date stored under (a PDF's header date when none was given)
 
     @property
     def ok(self) -> bool:
@@ -72,8 +76,13 @@ def _stored(path: Path | str, page: Page, result: StoreResult, page_no: int) -> 
 
 
 def ingest_file(
-    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int
+    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int,
+    date_from_header: bool = False,
 ) -> FileOutcome:
+    """Store one page file; `date_from_header`: `date` is only a default, a PDF's printed date wins."""
+    if is_pdf(path):
+        return ingest_pdf(db, pipeline, path, paper=paper, date=date, page_no=page_no,
+                          date_from_header=date_from_header)
     page = prepare_file(pipeline, path, page_no=page_no)
     if isinstance(page, FileOutcome):
         return page
@@ -91,6 +100,7 @@ class FileJob:
     paper: str
     date: str
     page_no: int
+    date_from_header: bool = False
 
 
 def ingest_batch(db: sqlite_utils.Database, pipeline: Pipeline, jobs: Sequence[FileJob]) -> list[FileOutcome]:
@@ -99,12 +109,69 @@ def ingest_batch(db: sqlite_utils.Database, pipeline: Pipeline, jobs: Sequence[F
     Each file is prepared first; a refused file is reported and costs nobody else. A database
     error rolls the whole batch back and is raised: nothing of it is stored, nothing half.
     """
-    prepared = [(job, prepare_file(pipeline, job.path, page_no=job.page_no)) for job in jobs]
+    # A PDF is a whole issue checked and stored page by page on its own; text pages share the batch.
+    prepared = [(job, ingest_file(db, pipeline, job.path, paper=job.paper, date=job.date, page_no=job.page_no,
+                                  date_from_header=job.date_from_header) if is_pdf(job.path)
+                 else prepare_file(pipeline, job.path, page_no=job.page_no)) for job in jobs]
     good = [(job, page) for job, page in prepared if isinstance(page, Page)]
     results = iter(store_pages(db, [PageToStore(page, job.paper, job.date, job.page_no) for job, page in good],
                                indexer=pipeline.segmenter))
     return [page if isinstance(page, FileOutcome) else _stored(job.path, page, next(results), job.page_no)
             for job, page in prepared]
+
+
+def pdf_pages(pipeline: Pipeline, issue: PdfIssue) -> list[tuple[int, Page]]:
+    """Each PDF page split and enriched; a page with no article (an advertisement) is left out,
+    but a PDF with none at all is refused."""
+    out, errors = [], []
+    for page in issue.pages:
+        try:
+            out.append((page.number, pipeline.finish(issue.file, PDF, page.text, page.articles, page.skipped)))
+        except PageError as exc:
+            errors.append(f"page {page.meta.label or page.number}: {exc.reason}")
+    if not out:
+        raise PageError(issue.file, "; ".join(errors) or "no page with text")
+    return out
+
+
+def checked_date(issue: PdfIssue, date: str, date_from_header: bool) -> str:
+    """The date to store under: the one given, checked against the date printed in the page headers."""
+    printed = sorted({p.meta.date for p in issue.pages if p.meta.date})
+    if len(printed) > 1:
+        raise PageError(issue.file, f"its pages are dated {', '.join(printed)} in their headers: one issue per PDF")
+    if printed and printed[0] != date:
+        if date_from_header:
+            return printed[0]
+        raise PageError(issue.file, f"its header is dated {printed[0]}, not {date} as given; "
+                                    f"ingest it with --date {printed[0]} if that is right")
+    return date
+
+
+def ingest_pdf(
+    db: sqlite_utils.Database, pipeline: Pipeline, path: Path | str, *, paper: str, date: str, page_no: int,
+    date_from_header: bool = False,
+) -> FileOutcome:
+    """Store every page of a PDF (an issue, or one page), or nothing of it when any check fails."""
+    name = printable_name(Path(path).name)
+    try:
+        issue = read_pdf(path, pipeline.settings.ingest, first_page=page_no)
+        date = checked_date(issue, date, date_from_header)
+        pages = pdf_pages(pipeline, issue)
+    except PageError as exc:
+        log.info("%s: refused: %s", exc.file, exc.reason)
+        return FileOutcome(file=name, status="error", page=page_no, error=exc.reason)
+    except Exception as exc:
+        log.exception("%s: could not be split", name)
+        return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
+    statuses = [store_page(db, page, paper=paper, date=date, page_no=number, indexer=pipeline.segmenter).status
+                for number, page in pages]
+    status = "unchanged" if set(statuses) == {"unchanged"} else "replaced" if "replaced" in statuses else "stored"
+    articles = [a for _, page in pages for a in page.articles]
+    log.info("%s: %s, %d pages, %d articles", name, status, len(pages), len(articles))
+    encoding = PDF if len(pages) == 1 else f"{PDF}, {len(pages)} pages"
+    return FileOutcome(file=name, status=status, page=pages[0][0], encoding=encoding, articles=len(articles),
+                       counties=dict(Counter(a.county for a in articles)), pages=tuple(n for n, _ in pages),
+                       date=date)
 
 
 def ingest_files(
@@ -116,12 +183,14 @@ def ingest_files(
     date: str,
     page: int | None = None,
     on_done: Callable[[FileOutcome], None] | None = None,
+    date_from_header: bool = False,
 ) -> list[FileOutcome]:
     """Ingest each file as its own page; `page` fixes the number when a single file is given."""
     outcomes = []
     for i, path in enumerate(paths, start=1):
         number = page if page is not None and len(paths) == 1 else page_number(path, default=i)
-        outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=number)
+        outcome = ingest_file(db, pipeline, path, paper=paper, date=date, page_no=number,
+                              date_from_header=date_from_header)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)

@@ -30,6 +30,11 @@ class IngestSettings:
     inbox: str = ""
     times: tuple[str, ...] = ("05:30", "06:30")
     deadline: str = "07:00"
+    # PDFs (digest.sources.pdf): Telegram's download limit; pages in one issue; the reader's budgets.
+    max_pdf_bytes: int = 20_000_000
+    max_pdf_pages: int = 48
+    pdf_seconds: float = 60.0
+    pdf_memory_mb: int = 1024
 
 
 @dataclass(frozen=True)

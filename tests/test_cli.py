@@ -84,7 +84,8 @@ def test_demo_ingests_samples_and_prints_digest_and_search(run, tmp_path):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "ingest 2026-11-21 2026-11-21_01.txt: stored, 6 articles" in out
-    assert "聊城日报 · 2026-11-21 · 6 篇" in out
+    assert "ingest 2026-11-22 2026-11-22_issue.pdf: stored, 18 articles" in out  # the sample PDF issue
+    assert "聊城日报 · 2026-11-22 · 18 篇" in out
     assert "$ paperdigest search 光伏" in out
     after = out.split("$ paperdigest search 光伏")[1]
     assert "莘县分布式光伏点亮乡村振兴路" in after.splitlines()[1]

@@ -6,14 +6,11 @@ The site (tests/paper_site.py) is served on 127.0.0.1 by tests/websites.py; noth
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES
 from paper_site import (
     EXPECTED,
     GUAN,
@@ -30,7 +27,6 @@ from digest import cli as cli_module
 from digest import fetch, store
 from digest.cli import cli
 from digest.sources.config import make_source
-from digest.sources.textfile import PageText
 from digest.sources.webfetch import Fetcher, FetchError
 
 QUICK = "[defaults]\ndelay = 0\nretries = 1\nbackoff = 0\nmax_bytes = 2_000_000\n"
@@ -148,24 +144,21 @@ def test_a_late_page_is_fetched_on_the_next_try_and_a_corrected_article_replaces
                                            if s.page in (1, 8)}
 
 
-def test_an_unreadable_article_falls_back_to_the_page_pdf(db, pipeline, site, monkeypatch):
-    """digest.sources.pdf is built elsewhere; its `read_pdf_bytes(data, name) -> PageText` is what we call."""
+def test_an_unreadable_article_falls_back_to_the_page_pdf(db, pipeline, site):
+    """The page's PDF, made like a printed page, is read by digest.sources.pdf when an article page fails."""
+    pdfmaker = pytest.importorskip("pdfmaker")  # reportlab typesets it (the test extra)
+    made = pdfmaker.make_issue(pdfmaker.sample_stories()[:3], seed=3, file="p04.pdf", date="2024-11-07",
+                               first_page=4, max_pages=1)
     paths = hostile_issue(site)
-    sample = (SAMPLES / "2026-11-20_02.txt").read_text(encoding="utf-8")
-    site.add("paper/pc/attachment/202411/07/p04.pdf", b"%PDF-1.4 fake", content_type="application/pdf")
+    site.add("paper/pc/attachment/202411/07/p04.pdf", made.data, content_type="application/pdf")
     site.add(paths[4], site.resources["/" + paths[4]].body.replace(
         b"</body>", b'<a href="../../../attachment/202411/07/p04.pdf">PDF</a></body>'))
-    calls = []
-
-    def read_pdf_bytes(data: bytes, name: str) -> PageText:
-        calls.append((data, name))
-        return PageText(file=name, text=sample, encoding="pdf")
-
-    monkeypatch.setitem(sys.modules, "digest.sources.pdf", types.SimpleNamespace(read_pdf_bytes=read_pdf_bytes))
     report = fetch.fetch_source(db, pipeline, _source(site, paths[1]), date(2024, 11, 7))
     page4 = next(p for p in report.pages if p.page == 4)
-    assert page4.status == "stored" and page4.articles == 6
-    assert calls == [(b"%PDF-1.4 fake", "p04.pdf")]
+    on_page = [g for g in made.gold if g.get("page", 4) == 4] or made.gold
+    assert page4.status == "stored" and page4.articles == len(on_page)
+    stored = [s.article.display_title for s in store.articles_on(db, "2024-11-07", "聊城日报") if s.page == 4]
+    assert stored == [g["title"] or s for g, s in zip(on_page, stored, strict=True)]
     assert any("read from the page PDF instead" in n for n in page4.notes)
 
 

@@ -155,7 +155,8 @@ async def receive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if day is None:
         await reply(update, "日期格式应为 YYYY-MM-DD，例如 /ingest 2026-11-20。")
         return
-    limit = s.settings.ingest.max_file_bytes
+    pdf = document.mime_type == "application/pdf" or (document.file_name or "").lower().endswith(".pdf")
+    limit = s.settings.ingest.max_pdf_bytes if pdf else s.settings.ingest.max_file_bytes
     if document.file_size and document.file_size > limit:
         await reply(update, f"文件太大（{document.file_size} 字节），版面文件不应超过 {limit} 字节。")
         return
@@ -178,7 +179,8 @@ async def _ingest_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, doc
              outcome.file, outcome.status)
     await reply(update, render.render_ingest(outcome, day))
     if outcome.ok and outcome.status != "unchanged":
-        ids = article_ids_on_page(s.db, paper=s.settings.paper, date=day, page=outcome.page)
+        ids = [i for number in outcome.pages or (outcome.page,)  # a PDF issue: every page
+               for i in article_ids_on_page(s.db, paper=s.settings.paper, date=day, page=number)]
         await hooks.after_ingest(context.application, ids)
 
 

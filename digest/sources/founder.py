@@ -321,15 +321,11 @@ def _pdf_fallback(source: Source, node: PageNode, fetcher: Fetcher, links: NodeL
     failed = FetchedPage(node.key, node.url, node.number, notes=tuple(notes), error=why)
     if not links.pdfs:
         return failed
-    try:
-        from digest.sources.pdf import read_pdf_bytes  # built in parallel; optional here
-    except ImportError:
-        return failed
-    try:
-        page_text = read_pdf_bytes(fetcher.get(links.pdfs[0]).content, _name(links.pdfs[0]))
-        from digest.sources.textpage import split_page
+    from digest.sources.pdf import read_pdf_bytes  # the PDF reader starts a child process: only when needed
 
-        articles, _skipped = split_page(page_text.text)
+    try:
+        issue = read_pdf_bytes(fetcher.get(links.pdfs[0]).content, _name(links.pdfs[0]))
+        articles = [a for page in issue.pages for a in page.articles]
     except Exception as exc:  # the fallback's own failure must only cost this page
         log.info("%s: PDF fallback failed: %s", node.url, exc)
         return FetchedPage(node.key, node.url, node.number, notes=tuple(notes), error=f"{why}; PDF: {exc}")
