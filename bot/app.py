@@ -29,7 +29,7 @@ from bot.handlers.common import QUERIES_KEY
 from bot.keyboards import QueryStore
 from bot.schedule import parse_duration
 from bot.services import SERVICES_KEY, Services
-from digest import store
+from digest import reindex, store
 from digest.pipeline import Pipeline
 from digest.settings import ConfigError, Settings
 from digest.topic_admin import stored_taxonomy
@@ -57,6 +57,7 @@ def make_services(settings: Settings, db_path: Path | str, clock: Callable[[], d
     """Open the database and build the pipeline once, tagging by the admins' taxonomy if they edited it."""
     db = store.connect(db_path)
     pipeline = Pipeline.build(settings, taxonomy=stored_taxonomy(db))
+    reindex.ensure_index(db, pipeline.segmenter.fingerprint, lambda: pipeline.segmenter)  # before any search
     return Services(settings, db, pipeline) if clock is None else Services(settings, db, pipeline, clock)
 
 

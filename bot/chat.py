@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from telegram import Update
 
 from bot import app as bot_app
+from bot import background
 from bot.localapi import ApiCall, LocalBotApi
 from bot.render import to_plain_text
 from bot.updates import UpdateFactory
@@ -85,6 +86,7 @@ class TerminalChat:
 
     async def _process(self, data: dict[str, Any]) -> None:
         await self.application.process_update(Update.de_json(data, self.application.bot))
+        await background.settle(self.application)  # an upload's ingest answers after the handler returns
         self.show_new()
 
     def show_new(self) -> None:

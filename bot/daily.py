@@ -8,7 +8,6 @@ end of an ingest (a late paper), a restart (catch-up), a changed time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -17,6 +16,7 @@ from bot.papers import PaperDigests
 from bot.render import render_digest, render_watch_matches
 from bot.schedule import catch_up_cutoff, local_at
 from bot.services import Services
+from bot.worker import call_soon, off_loop
 from digest import outbox, store, subscriptions
 from digest.compose import compose_digest
 from digest.models import StoredArticle
@@ -26,7 +26,7 @@ from digest.watching import matches_for_watches
 
 log = logging.getLogger(__name__)
 
-BATCH = 200  # subscribers composed between two yields to the event loop
+BATCH = 200  # subscribers composed between two wake-ups of the sender
 
 
 def due_subscribers(services: Services, now: datetime) -> list[tuple[Subscriber, datetime]]:
@@ -60,8 +60,16 @@ def digest_parts(
 
 async def compose_due(services: Services, *, now: datetime | None = None,
                       on_batch: Callable[[], None] | None = None) -> int:
-    """Compose every due digest into the outbox; returns rows added. Yields between batches so
-    sending (woken by `on_batch`) starts while 10,000 digests are still being composed."""
+    """Compose every due digest into the outbox; returns rows added. Runs in the worker thread
+    (bot/worker.py): 10,000 digests take seconds, and the event loop keeps answering meanwhile;
+    `on_batch` (waking the sender) is called on the loop after each batch, so sending starts early."""
+    wake = call_soon(on_batch)  # bound here, on the loop: the worker thread has none
+    return await off_loop(services, lambda worker: compose_now(worker, now=now, on_batch=wake))
+
+
+def compose_now(services: Services, *, now: datetime | None = None,
+                on_batch: Callable[[], None] | None = None) -> int:
+    """`compose_due`'s work, in the calling thread."""
     now = now or services.now()
     day = now.astimezone(services.tz).date().isoformat()
     due = due_subscribers(services, now)
@@ -84,7 +92,6 @@ async def compose_due(services: Services, *, now: datetime | None = None,
                                      scheduled_at={sub.chat_id: at for sub, at in batch}, now=services.now())
         if on_batch:
             on_batch()
-        await asyncio.sleep(0)
     log.info("composed %d digests for %s (%d messages)", len(due), day, added)
     return added
 

@@ -23,7 +23,6 @@ them. Daily jobs still get a generous misfire grace, for an event loop busy at t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +36,7 @@ from bot.daily import compose_due, instant_alerts
 from bot.delivery import DeliveryConfig, DeliveryHalted, DeliveryReport, Sender
 from bot.schedule import catch_up_cutoff, clock_time, load_schedule, local_at
 from bot.services import SERVICES_KEY, Services
+from bot.worker import off_loop
 from digest import outbox
 from digest.inbox import InboxResult, ingest_inbox_file, pending_files
 
@@ -201,7 +201,7 @@ async def _deliver(context: CallbackContext) -> None:
 
 
 async def ingest_now(application: Application) -> list[InboxResult]:
-    """Ingest the inbox file by file (yielding between files), tell the admins about refused files,
+    """Ingest the inbox file by file (off the event loop), tell the admins about refused files,
     then compose any digest already due (a late paper) and wake the sender."""
     services = _services(application)
     results: list[InboxResult] = []
@@ -211,10 +211,9 @@ async def ingest_now(application: Application) -> list[InboxResult]:
     else:
         folder = Path(inbox).expanduser()
         today = services.now().date().isoformat()
-        for path in pending_files(folder):
-            results.append(ingest_inbox_file(services.db, services.pipeline, path, folder,
-                                             paper=services.settings.paper, today=today))
-            await asyncio.sleep(0)
+        for path in pending_files(folder):  # each file in the worker thread: the loop answers meanwhile
+            results.append(await off_loop(services, lambda w, path=path: ingest_inbox_file(
+                w.db, w.pipeline, path, folder, paper=w.settings.paper, today=today)))
         log.info("inbox: %d files, %d refused", len(results), sum(not r.outcome.ok for r in results))
     if any(not r.outcome.ok for r in results):
         await notices.notify_admins(application.bot, services.settings.bot.admins, notices.ingest_notice(results))
@@ -231,7 +230,7 @@ async def _ingest(context: CallbackContext) -> None:
 async def after_ingest(application: Application, article_ids: Sequence[int]) -> None:
     """After an upload through the bot: instant alerts for the new articles, digests now due."""
     services = _services(application)
-    alerted = instant_alerts(services, list(article_ids))
+    alerted = await off_loop(services, lambda worker: instant_alerts(worker, list(article_ids)))
     if alerted:
         log.info("instant alerts queued for %d chats", alerted)
     sender = sender_of(application)

@@ -25,6 +25,7 @@ MAX_MESSAGE = 4096
 TITLE_BUDGET = 300  # escaped characters; real titles are under 40
 SUMMARY_BUDGET = 1500  # summaries are ~120 characters; the cap only guards the 4096 limit
 SEARCH_SUMMARY = 160
+ITEM_BUDGET = 1000  # one listed item (a watched query); real ones are under 100 characters
 _SENTENCE = re.compile(r"(?<=[。！？!?；;])")
 
 
@@ -68,6 +69,37 @@ def pack(blocks: Iterable[str], *, limit: int = MAX_MESSAGE, sep: str = "\n\n", 
     if current:
         messages.append(current)
     return messages
+
+
+def join_items(head: str, items: Sequence[str], *, sep: str, continued: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """`head` then the items joined by `sep`, cut only between items into messages within `limit`;
+    each further message starts with `continued`. An item must fit a message on its own."""
+    messages: list[str] = []
+    current, fresh = head, True
+    for item in items:
+        joined = current + ("" if fresh else sep) + item
+        if tg_len(joined) <= limit:
+            current, fresh = joined, False
+            continue
+        messages.append(current)
+        current, fresh = continued + item, False
+    messages.append(current)
+    return messages
+
+
+def fit(text: str, *, limit: int = MAX_MESSAGE) -> list[str]:
+    """Any one message cut to Telegram's limit: a safety net under every reply.
+
+    The renderers already cut their long output at item boundaries; this catches the rest (an
+    error message quoting a long input, a list nobody thought would grow) at line ends. A line
+    longer than a message on its own loses its formatting: it is cut as escaped plain text.
+    """
+    if tg_len(text) <= limit:
+        return [text]
+    lines: list[str] = []
+    for line in text.split("\n"):
+        lines += [line] if tg_len(line) <= limit else _hard_cut(to_plain_text(line), limit)
+    return pack(lines, limit=limit, sep="\n")
 
 
 # --- the digest ---------------------------------------------------------------------------------
@@ -216,7 +248,9 @@ def render_filter(label: str, selected: Sequence[str]) -> str:
     return f"选择要看的{esc(label)}（点按切换，可多选）。\n当前：{choice_text(selected)}"
 
 
-def render_settings(subscriber: Subscriber | None, watches: Sequence[Watch], default_time: str) -> str:
+def render_settings(subscriber: Subscriber | None, watches: Sequence[Watch], default_time: str, *,
+                    limit: int = MAX_MESSAGE) -> list[str]:
+    """What a chat follows; a long list of watched words carries on in further messages."""
     if subscriber is None or not subscriber.active:
         lines = [f"你还没有订阅。发送 /subscribe 即可每天 {esc(default_time)} 收到摘要。"]
     else:
@@ -224,16 +258,19 @@ def render_settings(subscriber: Subscriber | None, watches: Sequence[Watch], def
     if subscriber is not None:
         lines += [f"县市区：{choice_text(subscriber.counties)}", f"栏目：{choice_text(subscriber.topics)}",
                   f"入库即时提醒：{'开' if subscriber.instant_alerts else '关'}"]
-    lines.append(f"关注词：{'、'.join(esc(w.query) for w in watches) if watches else '无'}")
-    return "\n".join(lines)
-
-
-def render_watches(watches: Sequence[Watch]) -> str:
+    head = "\n".join(lines) + "\n关注词："
     if not watches:
-        return "你还没有关注词。发送 /watch 光伏 试试。"
-    lines = ["<b>我的关注词</b>"] + [f"{w.id}. {esc(w.query)}" for w in watches]
-    lines.append("取消关注：/unwatch 编号")
-    return "\n".join(lines)
+        return [head + "无"]
+    return join_items(head, [clip(w.query, ITEM_BUDGET) for w in watches], sep="、", continued="关注词（续）：",
+                      limit=limit)
+
+
+def render_watches(watches: Sequence[Watch], *, limit: int = MAX_MESSAGE) -> list[str]:
+    """A chat's watched words with their numbers, one a line, in as many messages as they need."""
+    if not watches:
+        return ["你还没有关注词。发送 /watch 光伏 试试。"]
+    lines = [f"{w.id}. {clip(w.query, ITEM_BUDGET)}" for w in watches] + ["取消关注：/unwatch 编号"]
+    return join_items("<b>我的关注词</b>\n", lines, sep="\n", continued="<b>我的关注词（续）</b>\n", limit=limit)
 
 
 # --- admins --------------------------------------------------------------------------------------

@@ -77,6 +77,14 @@ class UpdateFactory:
         message = self._message(chat_id, user_id if user_id is not None else chat_id, first_name, **fields)
         return {"update_id": next(self._update_ids), "message": message}
 
+    def edited(self, update: JSON, *, text: str | None = None) -> JSON:
+        """The same message as an edit arrives: a new update whose `edited_message` has `edit_date`."""
+        message = {**update["message"], "edit_date": int(self._clock())}
+        if text is not None:
+            message["text"] = text
+            message["entities"] = command_entities(text)
+        return {"update_id": next(self._update_ids), "edited_message": message}
+
     def callback(self, message: JSON, data: str, *, user_id: int, first_name: str = "读者") -> JSON:
         """A tap on an inline button of `message` (a message the bot sent, as the API returned it)."""
         query = {

@@ -109,9 +109,13 @@ class Context:
         return path, origin
 
     def db(self, path: str | Path | None = None) -> sqlite_utils.Database:
-        from digest import store
+        """The database, its search index rebuilt first if another dictionary made it (digest/reindex.py)."""
+        from digest import reindex, store
+        from digest.dictionary import index_fingerprint
 
-        return store.connect(path or self.db_path()[0])
+        db = store.connect(path or self.db_path()[0])
+        reindex.ensure_index(db, index_fingerprint(self.settings), lambda: self.pipeline.segmenter)
+        return db
 
     def today(self) -> Date:
         from zoneinfo import ZoneInfo
@@ -328,8 +332,11 @@ def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit
 
     db = obj.db()
     try:
-        results = search.search(db, obj.pipeline.segmenter, " ".join(words), days=days, today=obj.today(),
-                                limit=limit)
+        # A lazy tokenizer: a query needs a few dozen dictionary look-ups, not the whole dictionary loaded.
+        from digest.dictionary import load_segmenter
+
+        segmenter = load_segmenter(obj.settings, lazy=True)
+        results = search.search(db, segmenter, " ".join(words), days=days, today=obj.today(), limit=limit)
         empty = not results and not db.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
     except search.QueryError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -342,6 +349,20 @@ def search_command(obj: Context, words: tuple[str, ...], days: int | None, limit
     for r in results:
         a = r.article
         click.echo(f"{r.date} · {a.county or '—'} · [{r.id}] {a.display_title}\n    {a.summary}")
+
+
+@command(name="reindex")
+@pass_context
+def reindex_command(obj: Context) -> None:
+    """Rebuild the search index with the current dictionary (done by itself when the dictionary changes)."""
+    from digest import reindex, store
+
+    db = store.connect(obj.db_path()[0])
+    try:
+        count = reindex.reindex(db, obj.pipeline.segmenter)
+    finally:
+        db.close()
+    click.echo(f"reindexed {count} articles")
 
 
 @command(name="digest")

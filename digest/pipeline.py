@@ -10,13 +10,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from digest.dictionary import load_segmenter
 from digest.models import Article, Page, SkippedBlock
 from digest.region import Region, load_region
 from digest.segment import Segmenter
 from digest.settings import Settings
 from digest.sources.textfile import PageError, PageText
 from digest.sources.textpage import split_page
-from digest.stopwords import load_stopwords
 from digest.summarize import Summarizer, make_summarizer
 from digest.tagging import Tagger, apply_tags
 from digest.topics import Taxonomy, load_taxonomy
@@ -57,11 +57,8 @@ class Pipeline:
         """Load region, taxonomy and tokenizer once; `taxonomy` overrides config (admins' edits)."""
         region = load_region(settings.region_path)
         taxonomy = taxonomy or load_taxonomy(settings.topics_path)
-        # The user dictionary has the stop-word file's format: one word a line, `#` comments.
-        extra = load_stopwords(settings.userdict_path) if settings.userdict_path else frozenset()
-        keywords = (k for topic in taxonomy.topics for k, _ in topic.keywords)
-        words = (*region.dictionary_words(), *sorted(extra), *keywords)
-        segmenter = Segmenter(words=words, stopwords=load_stopwords(settings.stopwords_path))
+        # Region names and the user dictionary only: never topic keywords (see digest/dictionary.py).
+        segmenter = load_segmenter(settings, region)
         s = settings.summary
         return cls(
             settings=settings,

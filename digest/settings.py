@@ -52,6 +52,18 @@ class BotSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """What one person may ask of the bot: commands per minute, watches, and how long a group's
+    admin list is trusted before Telegram is asked again."""
+
+    commands_burst: int = 10
+    commands_per_minute: float = 20
+    max_watches: int = 50
+    max_watch_chars: int = 100
+    group_admin_cache_seconds: float = 300
+
+
+@dataclass(frozen=True)
 class Settings:
     paper: str
     timezone: str
@@ -64,6 +76,7 @@ class Settings:
     summary: SummarySettings = field(default_factory=SummarySettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     bot: BotSettings = field(default_factory=BotSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
     def db_path(self, explicit: str | None = None) -> Path:
         """--db, else $PAPERDIGEST_DB, else config, else the per-user data directory."""
@@ -123,6 +136,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
             summary=SummarySettings(**raw.get("summary", {})),
             ingest=IngestSettings(**_lists_as_tuples(_resolve(raw.get("ingest", {}), "inbox", base))),
             bot=BotSettings(admins=tuple(dict.fromkeys(admins)), **bot),
+            limits=LimitSettings(**raw.get("limits", {})),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc

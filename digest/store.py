@@ -29,6 +29,7 @@ from digest.migrations import create_partition, fts_table, pack_text, unpack_tex
 from digest.models import Article, Page, StoredArticle
 
 SCHEMA_VERSION = migrations.LATEST
+INDEX_FINGERPRINT_KEY = "index_dictionary"  # meta: the tokenizer that built the index (digest.reindex)
 
 
 class Database(sqlite_utils.Database):
@@ -197,6 +198,7 @@ def _store_page(db: sqlite_utils.Database, prepared: _Prepared, indexer: Indexer
         return StoreResult("unchanged", tuple(ids))
     if old:
         _delete_page(db, old[0])
+    _note_indexer(db, indexer)
     db.execute(
         "INSERT INTO pages (issue_id, page, file, encoding, sha256, article_count, skipped, ingested_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -210,6 +212,14 @@ def _store_page(db: sqlite_utils.Database, prepared: _Prepared, indexer: Indexer
     ids = [_insert_article(db, a, page_id=page_id, paper=paper, date=date, page_no=page_no, seq=i, index=rows[i])
            for i, a in enumerate(page.articles)]
     return StoreResult("replaced" if old else "stored", tuple(ids))
+
+
+def _note_indexer(db: sqlite_utils.Database, indexer: Indexer) -> None:
+    """The first articles indexed record which tokenizer cut them (digest.reindex compares it at open)."""
+    fingerprint = getattr(indexer, "fingerprint", None)
+    if (fingerprint and db.execute("SELECT 1 FROM meta WHERE key = ?", [INDEX_FINGERPRINT_KEY]).fetchone() is None
+            and db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None):
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [INDEX_FINGERPRINT_KEY, fingerprint])
 
 
 def _year(date: str) -> int:

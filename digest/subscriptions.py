@@ -153,17 +153,26 @@ def count_subscribers(db: sqlite_utils.Database) -> dict[str, int]:
     return {"total": row[0], "active": row[1]}
 
 
-def add_watch(db: sqlite_utils.Database, chat_id: int, query: str) -> Watch:
+def add_watch(db: sqlite_utils.Database, chat_id: int, query: str, *, max_chars: int = MAX_WATCH_CHARS,
+              max_watches: int | None = None) -> Watch:
+    """Keep a watch (the same words twice are one watch); refused past `max_chars` or `max_watches`."""
     query = " ".join(query.split())
     if not query:
         raise SubscriptionError("请给出要关注的关键词，例如 /watch 光伏。")
-    if len(query) > MAX_WATCH_CHARS:
-        raise SubscriptionError(f"关注词太长了（{len(query)} 个字符），请控制在 {MAX_WATCH_CHARS} 个字符以内。")
+    if len(query) > max_chars:
+        raise SubscriptionError(f"关注词太长了（{len(query)} 个字符），请控制在 {max_chars} 个字符以内。")
     with db.atomic():
-        db.execute("INSERT OR IGNORE INTO watches (chat_id, query, created_at) VALUES (?, ?, ?)",
-                   [chat_id, query, _now()])
-    row = db.execute("SELECT id FROM watches WHERE chat_id = ? AND query = ?", [chat_id, query]).fetchone()
-    return Watch(id=row[0], chat_id=chat_id, query=query)
+        known = db.execute("SELECT id FROM watches WHERE chat_id = ? AND query = ?", [chat_id, query]).fetchone()
+        if known:
+            return Watch(id=known[0], chat_id=chat_id, query=query)
+        count = db.execute("SELECT count(*) FROM watches WHERE chat_id = ?", [chat_id]).fetchone()[0]
+        if max_watches is not None and count >= max_watches:
+            raise SubscriptionError(f"关注词已达上限（{max_watches} 个）。请先用 /unwatch 编号 取消一些，"
+                                    "发送 /watches 查看编号。")
+        cursor = db.execute("INSERT INTO watches (chat_id, query, created_at) VALUES (?, ?, ?)",
+                            [chat_id, query, _now()])
+    assert cursor.lastrowid is not None
+    return Watch(id=cursor.lastrowid, chat_id=chat_id, query=query)
 
 
 def watches(db: sqlite_utils.Database, chat_id: int | None = None) -> list[Watch]:

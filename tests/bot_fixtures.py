@@ -19,6 +19,7 @@ import pytest
 from offline_request import OfflineRequest
 from telegram import Update
 
+from bot import background
 from bot.app import App, build_application
 from bot.services import Services
 from bot.updates import UpdateFactory
@@ -54,9 +55,12 @@ class BotDriver:
     def db(self) -> Any:
         return self.services.db
 
-    async def feed(self, data: dict[str, Any], chat: int) -> list[str]:
+    async def feed(self, data: dict[str, Any], chat: int, *, settle: bool = True) -> list[str]:
+        """Process one update; with `settle`, also wait for the work it started in the background."""
         before = len(self.api.calls)
         await self.application.process_update(Update.de_json(data, self.application.bot))
+        if settle:
+            await background.settle(self.application)
         return self.api.texts(chat, since=before)
 
     async def send(self, text: str, *, user: int = READER, chat: int | None = None) -> list[str]:

@@ -107,3 +107,13 @@ def textrank4zh_summarizer(segmenter):
 
     return make_summarizer("textrank4zh", segmenter)
 # --- end summariser fixtures ---
+
+
+# --- jieba's dictionary cache (digest/segment.py) ---
+# One cache folder per test session, never the user's: the first Segmenter builds it, the rest reuse it.
+def pytest_configure(config: pytest.Config) -> None:
+    import os
+    import tempfile
+
+    os.environ["PAPERDIGEST_CACHE_DIR"] = tempfile.mkdtemp(prefix="paperdigest-cache-")
+# --- end jieba's dictionary cache ---

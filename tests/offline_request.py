@@ -5,7 +5,8 @@ answerCallbackQuery, setMyCommands, getFile and file downloads with the JSON Tel
 made strict: a method it does not know fails the test at once, rather than passing as an
 error the bot's error handler would swallow. Every call is recorded in `calls`; the helpers
 below read them back. `fail_for(chat_id, status, description)` makes sends to one chat fail,
-as for a user who blocked the bot.
+as for a user who blocked the bot. `group_admins[chat_id]` holds the user ids getChatMember
+calls administrators of a group (everyone else is a plain member).
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ from typing import Any
 import pytest
 
 from bot.localapi import ApiCall, ApiError, LocalBotApi
+from bot.render import MAX_MESSAGE, tg_len, to_plain_text
 
 SENDS = ("sendMessage", "editMessageText")
+
+
+def _check_length(markup: str) -> None:
+    """Telegram's own refusal of a message whose text, once its HTML is parsed, is over 4,096 characters."""
+    if tg_len(to_plain_text(markup)) > MAX_MESSAGE:
+        raise ApiError(400, "Bad Request: message is too long")
 
 
 class OfflineRequest(LocalBotApi):
@@ -25,6 +33,7 @@ class OfflineRequest(LocalBotApi):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.failing: dict[int, tuple[int, str]] = {}
+        self.group_admins: dict[int, set[int]] = {}
 
     def unknown(self, method: str, params: dict[str, Any]) -> tuple[int, bytes]:
         pytest.fail(f"OfflineRequest: the bot called {method}({params}), which this test double does not know")
@@ -37,7 +46,22 @@ class OfflineRequest(LocalBotApi):
         failure = self.failing.get(int(params["chat_id"]))
         if failure:
             raise ApiError(*failure)
+        _check_length(params["text"])
         return super().api_sendMessage(params)
+
+    def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_length(params["text"])
+        return super().api_editMessageText(params)
+
+    def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        member: dict[str, Any] = {"user": {"id": user_id, "is_bot": False, "first_name": "群友"}}
+        if user_id not in self.group_admins.get(chat_id, set()):
+            return {**member, "status": "member"}
+        rights = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                  "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
+                  "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories")
+        return {**member, "status": "administrator", **{right: False for right in rights}}
 
     # --- reading back ---
     def of(self, method: str) -> list[ApiCall]:

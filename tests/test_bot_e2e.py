@@ -6,6 +6,7 @@ Also checks the fake server's fault injection, which the delivery tests rely on.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -60,7 +61,13 @@ class Conversation:
 
 @pytest.fixture
 async def live(bot_services: Services) -> AsyncIterator[Conversation]:
-    """The bot polling the fake server, as `paperdigest run` would with TELEGRAM_API_BASE_URL set."""
+    """The bot polling the fake server, as `paperdigest run` would with TELEGRAM_API_BASE_URL set.
+
+    One reader tries every command at one pinned instant: more than the flood limit allows a
+    person (tests/test_bot_flood.py tests that limit), so it is raised here.
+    """
+    limits = dataclasses.replace(bot_services.settings.limits, commands_burst=1000)
+    bot_services.settings = dataclasses.replace(bot_services.settings, limits=limits)
     with FakeBotApi(token=TOKEN) as server:
         application = build_application(bot_services, token=TOKEN, base_url=server.base_url)
         async with polling(application, timeout=1):

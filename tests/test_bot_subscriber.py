@@ -119,6 +119,7 @@ async def test_settings_show_what_i_follow_and_when(bot):
 
 
 async def test_commands_addressed_to_the_bot_in_a_group(bot):
+    bot.api.group_admins[GROUP] = {READER}  # the group's settings are its admins' (tests/test_bot_group_admins.py)
     [text] = await bot.send("/subscribe@paperdigest_bot 07:00", chat=GROUP)
     assert text.startswith("已订阅")
     group = subscriptions.get(bot.db, GROUP)

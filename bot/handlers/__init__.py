@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
+from bot import flood
 from bot.handlers import admin, errors, papers, reading, requeue, sources, subscriber, watching
 
 COMMANDS = {
@@ -40,17 +42,23 @@ COMMANDS = {
 }
 
 
+# Only new messages run anything. PTB's CommandHandler and MessageHandler also take edits
+# (`edited_message`) by default: an admin correcting a typo in /broadcast would send it twice.
+NEW = filters.UpdateType.MESSAGE
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler; order matters only for the catch-alls at the end."""
+    application.add_handler(TypeHandler(Update, flood.check), group=flood.GROUP)  # per-user rate limit first
     for name, callback in COMMANDS.items():
-        application.add_handler(CommandHandler(name, callback))
-    application.add_handler(MessageHandler(filters.Regex(reading.ARTICLE_SHORTCUT), reading.article_shortcut))
+        application.add_handler(CommandHandler(name, callback, filters=NEW))
+    application.add_handler(MessageHandler(NEW & filters.Regex(reading.ARTICLE_SHORTCUT), reading.article_shortcut))
     application.add_handler(CallbackQueryHandler(subscriber.filter_pressed, pattern=r"^(cty|top)[:#]"))
     application.add_handler(CallbackQueryHandler(reading.more_pressed, pattern=r"^s[qk]:\d+:"))
     application.add_handler(CallbackQueryHandler(papers.paper_pressed, pattern=r"^ppr:"))
-    application.add_handler(MessageHandler(filters.Document.ALL, admin.receive_page))
-    application.add_handler(MessageHandler(filters.COMMAND, errors.unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, reading.search_text))
+    application.add_handler(MessageHandler(NEW & filters.Document.ALL, admin.receive_page))
+    application.add_handler(MessageHandler(NEW & filters.COMMAND, errors.unknown_command))
+    application.add_handler(MessageHandler(NEW & filters.TEXT & filters.ChatType.PRIVATE, reading.search_text))
 
 
 on_error = errors.on_error

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from datetime import date as Date
 from pathlib import Path
 
-from telegram import Update
+from telegram import Document, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot import hooks, render
+from bot import background, hooks, render
 from bot.auth import admin_only
 from bot.commands import ADMIN_COMMANDS
 from bot.handlers.common import argument, reply, services, topic_options
 from bot.services import Services
+from bot.worker import off_loop
 from digest import ingest, outbox, store, subscriptions, topics
 from digest.stats import collect_stats
 from digest.subscriptions import SubscriptionError
@@ -160,12 +161,20 @@ async def receive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, f"文件太大（{document.file_size} 字节），版面文件不应超过 {limit} 字节。")
         return
     context.user_data.pop(INGEST_DATE_KEY, None)
+    # Seconds of work: in the background (and a worker thread), so other updates are answered meanwhile.
+    background.start(context.application, _ingest_upload(update, context, document, day), update=update,
+                     name="paperdigest:ingest-upload")
+
+
+async def _ingest_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, document: Document, day: str) -> None:
+    """Download the page, store it off the event loop, report, then run the after-ingest hooks."""
+    s = services(context)
     name = _safe_name(document.file_name)
     with tempfile.TemporaryDirectory(prefix="paperdigest-") as folder:
         path = Path(folder) / name
         await (await document.get_file()).download_to_drive(path)
-        outcome = ingest.ingest_file(s.db, s.pipeline, path, paper=s.settings.paper, date=day,
-                                     page_no=ingest.page_number(name, default=1))
+        outcome = await off_loop(s, lambda w: ingest.ingest_file(w.db, w.pipeline, path, paper=w.settings.paper,
+                                                                 date=day, page_no=ingest.page_number(name, default=1)))
     log.info("ingest by user %s: %s %s", update.effective_user.id if update.effective_user else None,
              outcome.file, outcome.status)
     await reply(update, render.render_ingest(outcome, day))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from bot import render
 from bot.keyboards import QueryStore
 from bot.services import SERVICES_KEY, Services
 from digest import subscriptions
@@ -63,10 +64,13 @@ def topic_options(s: Services) -> tuple[str, ...]:
 
 
 async def reply(update: Update, parts: str | Sequence[str], markup: InlineKeyboardMarkup | None = None) -> Message:
-    """Send one message or several in order to the update's chat; a keyboard goes on the last one."""
+    """Send one message or several in order to the update's chat; a keyboard goes on the last one.
+
+    Whatever the text, nothing sent exceeds Telegram's 4,096 characters (see render.fit).
+    """
     message = update.effective_message
     thread = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
-    texts = [parts] if isinstance(parts, str) else list(parts)
+    texts = [piece for text in ([parts] if isinstance(parts, str) else parts) for piece in render.fit(text)]
     sent: Message | None = None
     for i, text in enumerate(texts):
         sent = await update.get_bot().send_message(chat_id(update), text, message_thread_id=thread,

@@ -8,7 +8,7 @@ from datetime import date as Date
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import fetching
+from bot import background, fetching
 from bot.auth import admin_only
 from bot.handlers.common import argument, reply, services
 from digest import fetch
@@ -44,5 +44,12 @@ async def fetch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     except ConfigError as exc:
         await reply(update, html.escape(str(exc), quote=False))
         return
+    # In the background: a fetch takes seconds, and PTB handles updates one at a time (bot/background.py).
+    background.start(context.application, _fetch_and_report(update, context, words, day), update=update,
+                     name="paperdigest:fetch-command")
+
+
+async def _fetch_and_report(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str],
+                            day: Date | None) -> None:
     reports = await fetching.fetch_now(context.application, words or None, day)
     await reply(update, fetching.render_reports(reports))

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import hooks, keyboards, render
 from bot.auth import is_admin
 from bot.commands import SUBSCRIBER_COMMANDS
+from bot.group_admins import group_admins_only
 from bot.handlers.common import (
     argument,
     chat_id,
@@ -45,6 +46,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(update, text)
 
 
+@group_admins_only
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Subscribe this chat at the given time, or the default time."""
     s = services(context)
@@ -59,6 +61,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                         "用 /counties、/topics 只看关心的内容，/time 修改时间，/digest 现在就看。")
 
 
+@group_admins_only
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop this chat's subscription, keeping its filters and watches for a comeback."""
     if subscriptions.deactivate(services(context).db, chat_id(update)):
@@ -68,6 +71,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, "你目前没有订阅。")
 
 
+@group_admins_only
 async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Change the time this chat's digest arrives."""
     text = argument(update)
@@ -83,11 +87,13 @@ async def set_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, f"好的，以后每天 <b>{sub.time}</b> 推送。")
 
 
+@group_admins_only
 async def counties(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the county keyboard: tap to follow or drop each county."""
     await _show_filter(update, context, keyboards.COUNTY)
 
 
+@group_admins_only
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the topic keyboard: tap to follow or drop each topic."""
     await _show_filter(update, context, keyboards.TOPIC)
@@ -112,6 +118,7 @@ async def _show_filter(update: Update, context: ContextTypes.DEFAULT_TYPE, kind:
                 keyboards.filter_keyboard(kind, _options(context, kind), selected))
 
 
+@group_admins_only
 async def filter_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Toggle the tapped county or topic (or all of them) and redraw the keyboard."""
     query = update.callback_query

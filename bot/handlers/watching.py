@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import render
+from bot.group_admins import group_admins_only, may_change_chat, refuse
 from bot.handlers.common import argument, chat_id, number, reply, services
 from digest import subscriptions
 from digest.search import QueryError, parse_query
@@ -14,6 +15,7 @@ from digest.subscriptions import SubscriptionError
 ON, OFF = {"on", "开", "开启", "1", "yes"}, {"off", "关", "关闭", "0", "no"}
 
 
+@group_admins_only
 async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Keep a keyword alert for the words after /watch."""
     s = services(context)
@@ -23,7 +25,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     try:
         parse_query(words, s.pipeline.segmenter)
-        added = subscriptions.add_watch(s.db, chat_id(update), words)
+        added = subscriptions.add_watch(s.db, chat_id(update), words, max_chars=s.settings.limits.max_watch_chars,
+                                        max_watches=s.settings.limits.max_watches)
     except (QueryError, SubscriptionError) as exc:
         await reply(update, render.esc(exc))
         return
@@ -40,6 +43,7 @@ async def list_watches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(update, render.render_watches(subscriptions.watches(services(context).db, chat_id(update))))
 
 
+@group_admins_only
 async def unwatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remove a watched word by its number."""
     watch_id = number(argument(update))
@@ -62,6 +66,9 @@ async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sub = subscriptions.get(db, chat_id(update))
         state = "开" if sub and sub.instant_alerts else "关"
         await reply(update, f"入库即时提醒现在是<b>{state}</b>。用 /alerts on 或 /alerts off 切换。")
+        return
+    if not await may_change_chat(update, context):
+        await refuse(update)
         return
     try:
         sub = subscriptions.set_instant_alerts(db, chat_id(update), choice in ON)
