@@ -212,8 +212,10 @@ async def ingest_now(application: Application) -> list[InboxResult]:
         folder = Path(inbox).expanduser()
         today = services.now().date().isoformat()
         for path in pending_files(folder):  # each file in the worker thread: the loop answers meanwhile
-            results.append(await off_loop(services, lambda w, path=path: ingest_inbox_file(
-                w.db, w.pipeline, path, folder, paper=w.settings.paper, today=today)))
+            def ingest_one(w: Services, path: Path = path) -> InboxResult:
+                return ingest_inbox_file(w.db, w.pipeline, path, folder, paper=w.settings.paper, today=today)
+
+            results.append(await off_loop(services, ingest_one))
         log.info("inbox: %d files, %d refused", len(results), sum(not r.outcome.ok for r in results))
     if any(not r.outcome.ok for r in results):
         await notices.notify_admins(application.bot, services.settings.bot.admins, notices.ingest_notice(results))
