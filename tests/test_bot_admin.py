@@ -92,7 +92,7 @@ async def test_ingest_a_page_sent_as_a_document(bot):
 
     hooks.on_after_ingest(bot.application, after)
     assert await bot.send("/ingest 2026-11-22", user=ADMIN) == [
-        "请把 2026-11-22 的版面文件（.txt）作为文件发给我。文件名里的版次（如 _03）会被采用。"]
+        "请把 2026-11-22 的版面文件（PDF 或 .txt）作为文件发给我。文件名里的版次（如 _03）会被采用。"]
     [text] = await bot.upload(PAGE.read_bytes(), PAGE.name)
     assert text.startswith("✅ 2026-11-20_01.txt：2026-11-22 第 1 版，已入库，6 篇（")
     assert len(text.splitlines()) == 7, "one line per county"

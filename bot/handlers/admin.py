@@ -125,7 +125,7 @@ async def ingest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     assert context.user_data is not None
     context.user_data[INGEST_DATE_KEY] = day
-    await reply(update, f"请把 {day} 的版面文件（.txt）作为文件发给我。文件名里的版次（如 _03）会被采用。")
+    await reply(update, f"请把 {day} 的版面文件（PDF 或 .txt）作为文件发给我。文件名里的版次（如 _03）会被采用。")
 
 
 def _ingest_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
