@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
@@ -24,6 +25,7 @@ from digest.sources.textfile import PageError, printable_name, read_page
 from digest.store import PageToStore, StoreResult, page_hash, store_page, store_pages
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,19 +67,24 @@ def stored_page(db: sqlite_utils.Database, paper: str, date: str, page_no: int) 
 
 def prepare_file(pipeline: Pipeline, path: Path | str, *, page_no: int) -> Page | FileOutcome:
     """Read, split, tag and summarise one file: its Page, or an error outcome saying why not."""
-    name = printable_name(Path(path).name)
+    max_bytes = pipeline.settings.ingest.max_file_bytes
+    return _guarded(path, page_no, lambda: pipeline.process(read_page(path, max_bytes=max_bytes)))
+
+
+def _guarded(path: Path | str, page_no: int, work: Callable[[], T]) -> T | FileOutcome:
+    """What `work` makes of a file, or an error outcome: a bad file never costs more than itself."""
     try:
-        text = read_page(path, max_bytes=pipeline.settings.ingest.max_file_bytes)
-        return pipeline.process(text)
+        return work()
     except PageError as exc:
         # Info, not warning: the outcome carries the reason and every caller reports it (the CLI
         # prints `error: FILE: reason`, the bot tells the admins); a warning here said it twice.
         log.info("%s: refused: %s", exc.file, exc.reason)
-        return FileOutcome(file=name, status="error", page=page_no, error=exc.reason)
+        return FileOutcome(file=printable_name(Path(path).name), status="error", page=page_no, error=exc.reason)
     except Exception as exc:
         # A bug meeting an odd page must cost that page only, never the run or what is stored.
-        log.exception("%s: could not be split", name)
-        return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
+        log.exception("%s: could not be split", printable_name(Path(path).name))
+        return FileOutcome(file=printable_name(Path(path).name), status="error", page=page_no,
+                           error=f"could not be split: {exc!r}")
 
 
 def _stored(path: Path | str, page: Page, result: StoreResult, page_no: int) -> FileOutcome:
@@ -182,16 +189,14 @@ def ingest_pdf(
     """Store every page of a PDF (an issue, or one page) in one transaction, or nothing of it when
     any check fails."""
     name = printable_name(Path(path).name)
-    try:
+    def read_issue() -> tuple[str, list[tuple[int, Page]]]:
         issue = read_pdf(path, pipeline.settings.ingest, first_page=page_no)
-        date = checked_date(issue, date, date_from_header)
-        pages = pdf_pages(pipeline, issue)
-    except PageError as exc:
-        log.info("%s: refused: %s", exc.file, exc.reason)
-        return FileOutcome(file=name, status="error", page=page_no, error=exc.reason)
-    except Exception as exc:
-        log.exception("%s: could not be split", name)
-        return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
+        return checked_date(issue, date, date_from_header), pdf_pages(pipeline, issue)
+
+    read = _guarded(path, page_no, read_issue)
+    if isinstance(read, FileOutcome):
+        return read
+    date, pages = read
     refusals = [r for number, page in pages if (r := _replacing(db, page, paper, date, number))] if not replace else []
     if refusals:
         return FileOutcome(file=name, status="error", page=page_no, error="; ".join(refusals))

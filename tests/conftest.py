@@ -117,3 +117,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
     os.environ["PAPERDIGEST_CACHE_DIR"] = tempfile.mkdtemp(prefix="paperdigest-cache-")
 # --- end jieba's dictionary cache ---
+
+
+@pytest.fixture
+def close_opened_connections(monkeypatch: pytest.MonkeyPatch):
+    """Connections a test opens to look at what was stored are closed after it (3.13 warns of
+    unclosed ones); closing one the code closed already is harmless."""
+    opened = []
+    real = store.connect
+
+    def connect(path, *args, **kwargs):
+        db = real(path, *args, **kwargs)
+        opened.append(db)
+        return db
+
+    monkeypatch.setattr(store, "connect", connect)
+    yield
+    for db in opened:
+        db.close()

@@ -33,21 +33,8 @@ QUICK = "[defaults]\ndelay = 0\nretries = 1\nbackoff = 0\nmax_bytes = 2_000_000\
 
 
 @pytest.fixture(autouse=True)
-def _close_what_tests_open(monkeypatch: pytest.MonkeyPatch):
-    """Connections a test opens to look at what was stored are closed after it (3.13 warns of
-    unclosed ones); closing one the code closed already is harmless."""
-    opened = []
-    real = store.connect
-
-    def connect(path, *args, **kwargs):
-        db = real(path, *args, **kwargs)
-        opened.append(db)
-        return db
-
-    monkeypatch.setattr(store, "connect", connect)
-    yield
-    for db in opened:
-        db.close()
+def _close_what_tests_open(close_opened_connections):
+    """Every connection a fetch test opens is closed after it (conftest.close_opened_connections)."""
 
 
 @pytest.fixture

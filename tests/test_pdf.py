@@ -4,6 +4,7 @@ with their reason and leave the database as it was."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -23,6 +24,7 @@ from pdfmaker import (
     truncated_pdf,
 )
 
+from bot.reasons import chinese_reason
 from digest.ingest import ingest_file, ingest_files
 from digest.sources.pdf import read_pdf
 
@@ -135,6 +137,8 @@ def test_bad_pdfs_are_refused_and_the_database_is_unchanged(stories, pipeline, d
         assert not outcome.ok
         assert reason in outcome.error, (name, outcome.error)
         assert "\n" not in outcome.error
+        said = chinese_reason(outcome.error)  # what the bot's admins read
+        assert said != "文件无法入库（原因已记入日志）" and not re.search(r"[a-z]{3,}", said.replace("Unicode", "")), (name, said)
     assert _snapshot(db) == before
 
 
