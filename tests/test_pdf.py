@@ -138,7 +138,8 @@ def test_bad_pdfs_are_refused_and_the_database_is_unchanged(stories, pipeline, d
         assert reason in outcome.error, (name, outcome.error)
         assert "\n" not in outcome.error
         said = chinese_reason(outcome.error)  # what the bot's admins read
-        assert said != "文件无法入库（原因已记入日志）" and not re.search(r"[a-z]{3,}", said.replace("Unicode", "")), (name, said)
+        assert said != "文件无法入库（原因已记入日志）", (name, outcome.error)
+        assert not re.search(r"[a-z]{3,}", said.replace("Unicode", "")), (name, said)
     assert _snapshot(db) == before
 
 
