@@ -135,3 +135,12 @@ def close_opened_connections(monkeypatch: pytest.MonkeyPatch):
     yield
     for db in opened:
         db.close()
+
+
+@pytest.fixture
+def site():
+    """A small web site on loopback (tests/websites.py), for the fetch tests."""
+    from websites import Site, serve
+
+    with serve(Site()) as s:
+        yield s

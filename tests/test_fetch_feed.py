@@ -7,22 +7,14 @@ import dataclasses
 import pytest
 from paper_site import ATOM_STORIES, FEED_STORIES, entry_page, feeds
 from test_fetch_founder import run  # noqa: F401  (the CLI fixture)
-from websites import Site, serve
 
 from digest import store
 
 PAPER = "聊城新闻网"
 
 
-@pytest.fixture(autouse=True)
-def _close_what_tests_open(close_opened_connections):
-    """Every connection a fetch test opens is closed after it (conftest.close_opened_connections)."""
-
-
-@pytest.fixture
-def site():
-    with serve(Site()) as s:
-        yield s
+# Every connection a fetch test opens is closed after it; `site` serves a local web site (conftest).
+pytestmark = pytest.mark.usefixtures("close_opened_connections")
 
 
 @pytest.mark.parametrize(("which", "stories"), [(0, FEED_STORIES), (1, ATOM_STORIES)], ids=["rss", "atom"])
