@@ -73,18 +73,18 @@ def prepare_file(pipeline: Pipeline, path: Path | str, *, page_no: int) -> Page 
 
 def _guarded(path: Path | str, page_no: int, work: Callable[[], T]) -> T | FileOutcome:
     """What `work` makes of a file, or an error outcome: a bad file never costs more than itself."""
+    name = printable_name(Path(path).name)
     try:
         return work()
     except PageError as exc:
         # Info, not warning: the outcome carries the reason and every caller reports it (the CLI
         # prints `error: FILE: reason`, the bot tells the admins); a warning here said it twice.
         log.info("%s: refused: %s", exc.file, exc.reason)
-        return FileOutcome(file=printable_name(Path(path).name), status="error", page=page_no, error=exc.reason)
+        return FileOutcome(file=name, status="error", page=page_no, error=exc.reason)
     except Exception as exc:
         # A bug meeting an odd page must cost that page only, never the run or what is stored.
-        log.exception("%s: could not be split", printable_name(Path(path).name))
-        return FileOutcome(file=printable_name(Path(path).name), status="error", page=page_no,
-                           error=f"could not be split: {exc!r}")
+        log.exception("%s: could not be split", name)
+        return FileOutcome(file=name, status="error", page=page_no, error=f"could not be split: {exc!r}")
 
 
 def _stored(path: Path | str, page: Page, result: StoreResult, page_no: int) -> FileOutcome:
@@ -141,15 +141,20 @@ def ingest_batch(db: sqlite_utils.Database, pipeline: Pipeline, jobs: Sequence[F
     Each file is prepared first; a refused file is reported and costs nobody else. A database
     error rolls the whole batch back and is raised: nothing of it is stored, nothing half.
     """
-    # A PDF is a whole issue checked and stored page by page on its own; text pages share the batch.
-    prepared = [(job, ingest_file(db, pipeline, job.path, paper=job.paper, date=job.date, page_no=job.page_no,
-                                  date_from_header=job.date_from_header) if is_pdf(job.path)
-                 else prepare_file(pipeline, job.path, page_no=job.page_no)) for job in jobs]
+    prepared = [(job, _prepared(db, pipeline, job)) for job in jobs]
     good = [(job, page) for job, page in prepared if isinstance(page, Page)]
     results = iter(store_pages(db, [PageToStore(page, job.paper, job.date, job.page_no) for job, page in good],
                                indexer=pipeline.segmenter))
     return [page if isinstance(page, FileOutcome) else _stored(job.path, page, next(results), job.page_no)
             for job, page in prepared]
+
+
+def _prepared(db: sqlite_utils.Database, pipeline: Pipeline, job: FileJob) -> Page | FileOutcome:
+    """A text page ready for the batch's transaction; a PDF, a whole issue, is stored on its own now."""
+    if is_pdf(job.path):
+        return ingest_pdf(db, pipeline, job.path, paper=job.paper, date=job.date, page_no=job.page_no,
+                          date_from_header=job.date_from_header)
+    return prepare_file(pipeline, job.path, page_no=job.page_no)
 
 
 def pdf_pages(pipeline: Pipeline, issue: PdfIssue) -> list[tuple[int, Page]]:
@@ -189,6 +194,7 @@ def ingest_pdf(
     """Store every page of a PDF (an issue, or one page) in one transaction, or nothing of it when
     any check fails."""
     name = printable_name(Path(path).name)
+
     def read_issue() -> tuple[str, list[tuple[int, Page]]]:
         issue = read_pdf(path, pipeline.settings.ingest, first_page=page_no)
         return checked_date(issue, date, date_from_header), pdf_pages(pipeline, issue)
@@ -197,8 +203,7 @@ def ingest_pdf(
     if isinstance(read, FileOutcome):
         return read
     date, pages = read
-    refusals = [r for number, page in pages if (r := _replacing(db, page, paper, date, number))] if not replace else []
-    if refusals:
+    if not replace and (refusals := [r for number, page in pages if (r := _replacing(db, page, paper, date, number))]):
         return FileOutcome(file=name, status="error", page=page_no, error="; ".join(refusals))
     statuses = [result.status for result in store_pages(
         db, [PageToStore(page, paper, date, number) for number, page in pages], indexer=pipeline.segmenter)]
