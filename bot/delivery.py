@@ -6,16 +6,18 @@ Rules, in the order a message meets them:
   between the end of one message to a chat and the next; a chat's parts go strictly one after
   another, in part order, while other chats fill the gaps.
 - 429 RetryAfter: every send stops for retry_after seconds and the message is tried again; it is
-  Telegram pacing us, so it does not count as a failed attempt. The rate drops 10% and creeps
-  back with each success (bot.ratelimit.Pacer), so a rate set above Telegram's settles under it.
+  Telegram pacing us, so it does not count as a failed attempt. The rate drops to a little under
+  what got through in the last second and stays near it (bot.ratelimit.Pacer), so a rate set
+  above Telegram's settles under it after one or two stops instead of meeting them again and again.
 - 5xx answers and network errors that happened *before the request was written* (connect
   error or timeout, pool timeout, write timeout/error) delivered nothing: the row stays
   pending and is retried with exponential back-off (1, 2, 4 ... seconds, capped at
-  `backoff_max`), the rate slot given back, for `retry_for` (an hour by default: outages last
-  minutes to an hour) after its first such failure; only then is it 'failed' (reported, and
-  re-queueable). Rows due before the catch-up window still expire at start.
+  `backoff_max`; during an outage only until the next probe), the rate slot given back, for
+  `retry_for` (an hour by default: outages last minutes to an hour) after its first such
+  failure; only then is it 'failed' (reported, and re-queueable). Rows due before the catch-up
+  window still expire at start.
 - An outage: `outage_after` such failures in a row, with no success between, pause every send
-  (1, 2, 4 ... up to `probe_max` seconds, doubling after each probe that fails too), so a dead
+  (1, 2 ... up to `probe_max` seconds, doubling after each probe that fails too), so a dead
   Telegram gets a probe now and then instead of the whole queue at full rate; the first
   success ends the pause.
 - 403 Forbidden (the user blocked the bot): the subscriber is deactivated (reason "blocked")
@@ -149,7 +151,7 @@ class DeliveryConfig:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     outage_after: int = 3  # failures in a row (no success between) that pause every send
-    probe_max: float = 5.0  # longest pause between probes during an outage: resume soon after it ends
+    probe_max: float = 2.0  # longest pause between probes during an outage: resume soon after it ends
     # Concurrent requests: enough to hide Telegram's latency at the rate, within the connection pool.
     max_in_flight: int = 32
     refill_every: float = 5.0
@@ -229,6 +231,7 @@ class Sender:
         self._last_refill = float("-inf")
         self._halt: BaseException | None = None
         self._streak = 0  # transient failures since the last answer that proved Telegram up
+        self._streak_rows: set[int] = set()  # the rows those failures were for
         self._outage_until = float("-inf")
         self.report = DeliveryReport()
         outbox.ensure_schema(db)
@@ -404,7 +407,7 @@ class Sender:
             else:
                 outbox.mark_sent(self._db, row.id, message.message_id, self._clock())
                 self._telegram_up()
-                self._pacer.speed_up()
+                self._pacer.delivered(self._now())
                 self.report.sent += 1
                 self._spacing.done(row.chat_id, self._now())
                 self._pop_head(row.chat_id)
@@ -427,14 +430,19 @@ class Sender:
                         result.retry_after)
             self.report.rate_limited += 1
             if now >= self._pacer.paused_until:  # once per flood, not once per send in flight
-                self._pacer.slow_down()
+                self._pacer.slow_down(now)
             self._pacer.pause_until(now + result.retry_after)
             self._retry(row, result.reason, now_dt + timedelta(seconds=result.retry_after), count=False)
         elif verdict is Verdict.RETRY and self._still_retrying(row, now_dt):
             self.report.retries += 1
             self._pacer.refund(now)
-            self._transient(now)
+            self._transient(now, row.id)
             delay = self.config.backoff(row.attempts + 1)
+            if self._streak >= self.config.outage_after and len(self._streak_rows) > 1:
+                # Other rows fail too: Telegram is down, not this row. It waits like every send, for
+                # the next probe, so the first answer after the outage finds the rows ready rather
+                # than backing off for up to a minute. (One row failing alone backs off on its own.)
+                delay = min(delay, self.config.probe_max)
             log.info("row %s: %s; retry in %.0f s", row.id, result.reason, delay)
             self._retry(row, result.reason, now_dt + timedelta(seconds=delay), count=True)
         elif verdict is Verdict.RETRY:
@@ -456,7 +464,7 @@ class Sender:
         elif verdict is Verdict.UNKNOWN:
             log.warning("row %s (chat %s) may or may not have been delivered: %s", row.id, chat, result.reason)
             outbox.mark_unknown(self._db, row.id, result.reason, now_dt)
-            self._transient(now)
+            self._transient(now, row.id)
             self.report.unknown.append(row.id)
             self._spacing.done(chat, now)
             self._pop_head(chat)
@@ -481,10 +489,12 @@ class Sender:
         if self._streak >= self.config.outage_after:
             log.warning("Telegram answers again after %d failed calls in a row: sending resumes", self._streak)
         self._streak = 0
+        self._streak_rows.clear()
 
-    def _transient(self, now: float) -> None:
+    def _transient(self, now: float, row_id: int) -> None:
         """One more call without an answer. After `outage_after` in a row, pause every send;
         a call that fails during a pause (sent before it) does not lengthen it, a probe after does."""
+        self._streak_rows.add(row_id)
         if now < self._outage_until:
             return
         self._streak += 1

@@ -10,6 +10,8 @@ testable with a virtual clock.
 
 from __future__ import annotations
 
+from collections import deque
+
 
 class Pacer:
     """One send every 1/rate seconds overall, and a full stop while Telegram says retry_after.
@@ -24,23 +26,42 @@ class Pacer:
         self.max_rate = rate_per_second
         self.rate = rate_per_second
         self.interval = 1.0 / rate_per_second
+        self.ceiling: float | None = None  # the most Telegram let through when it last said 429
+        self._answered: deque[float] = deque()  # when sends were answered, over the last second
         self._next = 0.0
         self._paused_until = 0.0
 
-    # A 429 means the configured rate is above what Telegram allows now (set too high, or other
-    # traffic on the token): 10% slower at once, then back up by a little with each success
-    # (AIMD, as TCP does), so the sender settles just under the real limit instead of paying a
-    # full retry_after stop again and again.
-    SLOW_DOWN = 0.9
-    SPEED_UP = 0.005  # messages/s per success: back to full speed after ~200 sends per message/s
+    # A 429 means Telegram's window is full: the configured rate is above what it allows now (set
+    # too high, or other traffic on the token). What got through in the last second is what it
+    # allows, so the rate drops at once to a little under that (MARGIN leaves room for the jitter
+    # between our start times and Telegram's arrival times) and remembers it as the ceiling.
+    # Below the ceiling the rate climbs back fast; above it only by a little with each success,
+    # so a limit that was lifted is found again without paying a retry_after stop every few
+    # seconds, which is what plain AIMD (a tenth off, then creep back up) kept doing.
+    MARGIN = 0.97
+    SLOW_DOWN = 0.9  # when nothing got through in the last second to measure the limit by
+    SPEED_UP = 0.02  # messages/s per success below the ceiling: a 10% cut won back in ~150 sends
+    PROBE_UP = 0.0005  # messages/s per success above it: one message/s more per ~2,000 sends
     MIN_RATE = 1.0
 
-    def slow_down(self) -> None:
-        self._set_rate(max(min(self.MIN_RATE, self.max_rate), self.rate * self.SLOW_DOWN))
-
-    def speed_up(self) -> None:
+    def delivered(self, now: float) -> None:
+        """A send was answered with a message: count it for the limit, and speed up."""
+        self._answered.append(now)
+        while self._answered and self._answered[0] <= now - 1.0:
+            self._answered.popleft()
         if self.rate < self.max_rate:
-            self._set_rate(min(self.max_rate, self.rate + self.SPEED_UP))
+            below = self.ceiling is None or self.rate < self.ceiling * self.MARGIN
+            self._set_rate(min(self.max_rate, self.rate + (self.SPEED_UP if below else self.PROBE_UP)))
+
+    def slow_down(self, now: float) -> None:
+        """Telegram said 429 at `now`: settle just under what it let through in the last second."""
+        got_through = sum(1 for t in self._answered if t > now - 1.0)
+        if got_through >= self.MIN_RATE:
+            self.ceiling = min(self.rate, float(got_through))
+            rate = self.ceiling * self.MARGIN
+        else:
+            rate = self.rate * self.SLOW_DOWN
+        self._set_rate(max(min(self.MIN_RATE, self.max_rate), rate))
 
     def _set_rate(self, rate: float) -> None:
         self.rate = rate

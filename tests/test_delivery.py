@@ -134,8 +134,18 @@ async def test_an_outage_of_45_s_loses_no_digest(box, clock, outcome):
     assert report.failed == [] and report.unknown == []
     failed_calls = [c for c in api.calls if c.outcome == outcome]
     first_ok = min(c.at for c in api.calls if c.outcome == "ok")
-    assert (first_ok - T0).total_seconds() <= 45 + 5  # resumed within one probe pause of the end
+    assert (first_ok - T0).total_seconds() <= 45 + 2  # resumed within one probe pause of the end
     assert len(failed_calls) <= 50  # probes, not the whole queue again and again
+
+
+async def test_rows_that_met_an_outage_go_as_soon_as_it_ends_not_after_their_back_off(box, clock):
+    owed = seed(box, {chat: 1 for chat in range(1, 6)})
+    api = ScriptedBotApi(clock, outage=(T0, T0 + timedelta(seconds=100), "502"))
+    await deliver(box, api, clock, rate_per_second=25, backoff_max=60)
+    assert {chat: api.texts(chat) for chat in owed} == owed
+    sent = sorted((c.at - T0).total_seconds() for c in api.calls if c.outcome == "ok")
+    assert sent[0] <= 100 + 2  # within one probe pause of the end, not a row's back-off of up to 60 s
+    assert sent[-1] - sent[0] <= 5 / 25 + 0.01  # the others followed at the rate
 
 
 async def test_an_hour_long_outage_within_retry_for_loses_nothing_and_probes_sparingly(box, clock):
@@ -143,7 +153,7 @@ async def test_an_hour_long_outage_within_retry_for_loses_nothing_and_probes_spa
     api = ScriptedBotApi(clock, outage=(T0, T0 + timedelta(minutes=50), "502"))
     await deliver(box, api, clock, rate_per_second=25, retry_for=3600)
     assert {chat: api.texts(chat) for chat in owed} == owed
-    assert len([c for c in api.calls if c.outcome == "502"]) < 50 * 60 / 5 + 40  # about one probe per 5 s
+    assert len([c for c in api.calls if c.outcome == "502"]) < 50 * 60 / 2 + 40  # about one probe per 2 s
 
 
 async def test_a_single_5xx_among_successes_does_not_pause_everyone(box, clock):

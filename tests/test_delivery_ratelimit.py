@@ -44,19 +44,44 @@ def test_retry_after_pauses_everything():
     assert pacer.ready_at() == pytest.approx(103.04)
 
 
-def test_a_429_slows_the_rate_and_successes_bring_it_back():
+def answered(pacer: Pacer, start: float, count: int, rate: float) -> float:
+    """`count` sends answered at `rate` a second from `start`; returns the time of the last."""
+    for i in range(count):
+        pacer.delivered(start + i / rate)
+    return start + (count - 1) / rate
+
+
+def test_a_429_settles_the_rate_just_under_what_got_through_and_remembers_it():
     pacer = Pacer(35)
-    pacer.slow_down()
-    assert pacer.rate == pytest.approx(31.5) and pacer.interval == pytest.approx(1 / 31.5)
+    now = answered(pacer, 100.0, 60, 30.0)  # set to 35 a second, Telegram let 30 through
+    pacer.slow_down(now + 0.01)
+    assert pacer.ceiling == 30
+    assert pacer.rate == pytest.approx(30 * Pacer.MARGIN) and pacer.interval == pytest.approx(1 / pacer.rate)
+    settled = pacer.rate
+    answered(pacer, now + 1.0, 1000, settled)
+    assert settled < pacer.rate < 30  # probing upwards, slowly: no new 429 every few seconds
+    answered(pacer, now + 40.0, 100_000, settled)
+    assert pacer.rate == 35  # a lifted limit is found again; never above the configured rate
+
+
+def test_after_a_cut_below_the_ceiling_the_rate_climbs_back_fast():
+    pacer = Pacer(35)
+    now = answered(pacer, 100.0, 60, 30.0)
+    pacer.slow_down(now + 0.01)
+    for _ in range(3):
+        pacer.slow_down(now + 5.0)  # other traffic on the token: nothing got through for a while
+    assert pacer.ceiling == 30 and pacer.rate < 22
+    answered(pacer, now + 6.0, 1000, 25.0)  # 40 seconds
+    assert 30 * Pacer.MARGIN <= pacer.rate < 30  # back under the ceiling within ~20 s, then only probing
+
+
+def test_a_429_with_nothing_through_to_measure_cuts_a_tenth_but_not_below_one_a_second():
+    pacer = Pacer(35)
+    pacer.slow_down(100.0)
+    assert pacer.rate == pytest.approx(31.5) and pacer.ceiling is None
     for _ in range(100):
-        pacer.speed_up()
-    assert pacer.rate == pytest.approx(32.0)
-    for _ in range(10_000):
-        pacer.speed_up()
-    assert pacer.rate == 35  # never above the configured rate
-    for _ in range(100):
-        pacer.slow_down()
-    assert pacer.rate == 1.0  # nor below one a second
+        pacer.slow_down(100.0)
+    assert pacer.rate == 1.0
 
 
 def test_rate_must_be_positive():
