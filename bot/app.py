@@ -199,7 +199,7 @@ def run_bot(settings: Settings, db_path: Path | str, *, extensions: Sequence[Ext
         services.db.close()
     refusal = guard.refusal
     if refusal is not None:
-        raise lifecycle.BotStopped(refusal.describe(), lifecycle.EXIT_TOKEN_REJECTED)
+        raise lifecycle.BotStopped(refusal.describe(), refusal.exit_code)
 
 
 async def _reach(token: str, api: str, retry_for: float) -> None:

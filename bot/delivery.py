@@ -226,7 +226,7 @@ class Sender:
         self._tokens: dict[int, int] = {}
         self._seq = itertools.count()
         self._waiting: list[tuple[float, int, int, int]] = []  # (ready_at, seq, chat, token)
-        self._ready: list[tuple[float, int, int, int, int]] = []  # (scheduled, -part, seq, chat, token)
+        self._ready: list[tuple[float, int, int, int, int]] = []  # (scheduled, -part, row id, chat, token)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._last_refill = float("-inf")
         self._halt: BaseException | None = None
@@ -354,12 +354,14 @@ class Sender:
 
     def _promote(self, now: float) -> None:
         """Heads whose time has come move to the ready heap: earliest digest first, then later parts
-        before first parts, so a reader's digest arrives together rather than a part per round."""
+        before first parts, so a reader's digest arrives together rather than a part per round;
+        then in outbox order, so a row back from a retry takes its old place, not the end of the
+        line (its reader's whole digest would come last, a part a second after everyone else's)."""
         while self._waiting and self._waiting[0][0] <= now:
-            _, seq, chat, token = heapq.heappop(self._waiting)
+            _, _seq, chat, token = heapq.heappop(self._waiting)
             if self._tokens.get(chat) == token and self._queues.get(chat):
                 head = self._queues[chat][0]
-                heapq.heappush(self._ready, (head.scheduled_at.timestamp(), -head.part, seq, chat, token))
+                heapq.heappush(self._ready, (head.scheduled_at.timestamp(), -head.part, head.id, chat, token))
 
     def _clean_ready(self) -> bool:
         while self._ready and self._tokens.get(self._ready[0][3]) != self._ready[0][4]:

@@ -7,6 +7,12 @@ Two ways out, each one line on stderr and its own exit status (README, "The Tele
   fixes the token, so the process ends and a supervisor's restart retries with what is set then.
 - Telegram cannot be reached at start (closed port, DNS, TLS, 5xx) for `[bot] start_retry_for`
   seconds of back-off: `cannot reach https://host: connection refused`, status 4.
+- Another process already polls with the token (409 Conflict on getUpdates, again and again, from
+  this process's first minutes of polling): `another process is polling with this token`,
+  status 5. The two would take turns cutting each other's long poll, each getting some of the
+  updates; the one started second yields, so starting a second copy by mistake (a manual run
+  beside the service) leaves the running bot alone. The one that was there first keeps going
+  and logs a warning now and then.
 
 The token never appears: the messages are ours, built from the API's scheme and host, and
 exception text is scrubbed by bot.redact before anything prints it.
@@ -25,6 +31,7 @@ import logging
 import socket
 import ssl
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,10 +48,18 @@ log = logging.getLogger(__name__)
 
 EXIT_TOKEN_REJECTED = 3
 EXIT_UNREACHABLE = 4
+EXIT_CONFLICT = 5
 
 # Calls about the bot itself: a 403 here is Telegram refusing the bot, not a chat refusing a message.
 OWN_METHODS = frozenset({"getMe", "getUpdates", "deleteWebhook", "logOut", "close"})
 NOTIFY_TIMEOUT = 10.0  # seconds to try telling the admins before stopping anyway
+# 409s on getUpdates: this many within CONFLICT_WINDOW seconds is another poller, not a restart's
+# leftover long poll; met within NEWCOMER_SECONDS of our first poll, we are the second process.
+CONFLICTS = 3
+CONFLICT_WINDOW = 60.0
+NEWCOMER_SECONDS = 120.0
+CONFLICT_WARN_EVERY = 600.0
+NO_UPDATES = b'{"ok": true, "result": []}'
 
 
 class BotStopped(Exception):
@@ -130,8 +145,26 @@ class Refusal:
     method: str
     status: int
 
+    @property
+    def conflict(self) -> bool:
+        return self.status == 409
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CONFLICT if self.conflict else EXIT_TOKEN_REJECTED
+
     def describe(self) -> str:
+        if self.conflict:
+            return f"another process is polling with this token ({self.status} Conflict on {self.method})"
         return f"token rejected by Telegram ({self.status} on {self.method})"
+
+    def notice(self) -> str:
+        """What the admins are told, in Chinese, before the process ends."""
+        if self.conflict:
+            return ("⛔ 已有另一个进程在用同一个机器人令牌接收消息（409 Conflict）：后启动的本进程即将退出，"
+                    "原来的进程照常运行。请确认只运行一个机器人。")
+        return (f"⛔ Telegram 拒绝了机器人（{self.status}，{self.method}）：进程即将退出，"
+                "请检查 TELEGRAM_BOT_TOKEN。")
 
 
 class RefusalGuard:
@@ -139,20 +172,47 @@ class RefusalGuard:
 
     Fed by `GuardedRequest` with every answer; 401 on any call, or 403/404 on the bot's own
     calls, is a refusal. A 403 on sendMessage is one chat blocking the bot, and is not.
+    Repeated 409s on getUpdates are another poller: a refusal if we are the newcomer (module
+    docstring), a warning if we were polling first.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.refusal: Refusal | None = None
         self.on_refusal: Callable[[Refusal], None] | None = None
+        self._clock = clock
+        self._first_poll: float | None = None
+        self._conflicts: deque[float] = deque()
+        self._warned_at = float("-inf")
 
     def answered(self, api_method: str, status: int) -> None:
         if self.refusal is not None:
             return
-        if status == 401 or (status in (403, 404) and api_method in OWN_METHODS):
-            self.refusal = Refusal(api_method, status)
-            log.critical("%s: stopping", self.refusal.describe())
-            if self.on_refusal is not None:
-                self.on_refusal(self.refusal)
+        if api_method == "getUpdates" and self._first_poll is None:
+            self._first_poll = self._clock()
+        if api_method == "getUpdates" and status == 409:
+            self._conflict(self._first_poll or 0.0)
+        elif status == 401 or (status in (403, 404) and api_method in OWN_METHODS):
+            self._refuse(Refusal(api_method, status))
+
+    def _conflict(self, first_poll: float) -> None:
+        now = self._clock()
+        self._conflicts.append(now)
+        while self._conflicts[0] < now - CONFLICT_WINDOW:
+            self._conflicts.popleft()
+        if len(self._conflicts) < CONFLICTS:
+            return
+        if self._conflicts[0] - first_poll <= NEWCOMER_SECONDS:
+            self._refuse(Refusal("getUpdates", 409))
+        elif now - self._warned_at >= CONFLICT_WARN_EVERY:
+            self._warned_at = now
+            log.warning("another process is polling with this token (409 Conflict on getUpdates): "
+                        "it started after this one and should stop itself; if it does not, stop one of them")
+
+    def _refuse(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        log.critical("%s: stopping", refusal.describe())
+        if self.on_refusal is not None:
+            self.on_refusal(refusal)
 
 
 class GuardedRequest(BaseRequest):
@@ -182,10 +242,15 @@ class GuardedRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        if api_method == "getUpdates" and self.guard.refusal is not None and self.guard.refusal.conflict:
+            # We yielded to the other poller: another getUpdates (PTB's last one on the way out
+            # confirms what was fetched) would cut its long poll and could take its updates.
+            return 200, NO_UPDATES
         status, payload = await self.inner.do_request(url, method, request_data, read_timeout, write_timeout,
                                                       connect_timeout, pool_timeout)
         if method == "POST":  # file downloads (GET) are not the bot's calls
-            self.guard.answered(url.rsplit("/", 1)[-1], status)
+            self.guard.answered(api_method, status)
         return status, payload
 
 
@@ -195,11 +260,9 @@ def stop_on_refusal(application: Any, guard: RefusalGuard, admins: Sequence[int]
     and the Application, so `run_polling` returns and `run_bot` exits non-zero."""
 
     async def stop(refusal: Refusal) -> None:
-        text = (f"⛔ Telegram 拒绝了机器人（{refusal.status}，{refusal.method}）：进程即将退出，"
-                "请检查 TELEGRAM_BOT_TOKEN。")
         with contextlib.suppress(Exception):
             async with asyncio.timeout(NOTIFY_TIMEOUT):
-                await notify(application.bot, admins, text)
+                await notify(application.bot, admins, refusal.notice())
         updater = application.updater
         if updater is not None and updater.running:
             # The polling task may have died of InvalidToken already; stopping re-raises it: expected.

@@ -61,7 +61,8 @@ _REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), t) for
     (r"^its header is dated (?P<printed>\S+), not (?P<date>\S+) as given\b",
      "版面上印的日期是 {printed}，不是指定的 {date}；如确实是 {printed} 的报纸，请用 /ingest {printed}"),
     (r"^page (?P<page>\d+) of (?P<date>\S+) is already stored\b",
-     "{date} 第 {page} 版已经入库，内容不同；需要替换时请注明"),
+     "{date} 第 {page} 版已经入库，内容不同，没有替换。文件名里写上版次（如 {date}_02.txt 即第 2 版）再发送；"
+     "写明版次的文件会替换该版"),
 ))
 
 

@@ -110,6 +110,20 @@ async def test_ingest_date_defaults_to_today_in_shanghai(bot):
     assert text.startswith("✅ page_03.txt：2026-11-21 第 3 版，已入库")
 
 
+async def test_a_file_without_a_page_number_never_replaces_a_stored_page(bot):
+    other = SAMPLES / "2026-11-20_02.txt"
+    [first] = await bot.upload(PAGE.read_bytes(), "头版.txt", caption="/ingest 2026-11-22")
+    assert first.startswith("✅ 头版.txt：2026-11-22 第 1 版，已入库")
+    before = snapshot(bot.db)
+    [refused] = await bot.upload(other.read_bytes(), "二版.txt", caption="/ingest 2026-11-22")
+    assert refused.startswith("❌ 二版.txt：没有入库。2026-11-22 第 1 版已经入库，内容不同，没有替换。文件名里写上版次")
+    assert snapshot(bot.db) == before
+    [again] = await bot.upload(PAGE.read_bytes(), "头版.txt", caption="/ingest 2026-11-22")
+    assert "内容未变，无需更新" in again
+    [numbered] = await bot.upload(other.read_bytes(), "二版_01.txt", caption="/ingest 2026-11-22")
+    assert "第 1 版，已更新（替换旧版）" in numbered  # a page number says it is meant: a correction
+
+
 async def test_ingest_refusals(bot):
     assert (await bot.upload(PAGE.read_bytes(), PAGE.name))[0].startswith("要入库版面，请先发送 /ingest")
     assert await bot.send("/ingest 22/11/2026", user=ADMIN) == ["日期格式应为 YYYY-MM-DD，例如 /ingest 2026-11-20。"]

@@ -110,6 +110,14 @@ async def test_5xx_is_retried_with_exponential_backoff(box, clock):
     assert row(box, 1)["state"] == "sent" and row(box, 1)["attempts"] == 3 and report.retries == 2
 
 
+async def test_a_row_back_from_a_retry_keeps_its_place_in_line(box, clock):
+    seed(box, {chat: 1 for chat in range(1, 21)})
+    api = ScriptedBotApi(clock, {1: ["500", "ok"]})
+    await deliver(box, api, clock, rate_per_second=4)
+    first, again = calls_of(api, 1)
+    assert first == 0.0 and 1.0 <= again <= 1.25  # after its 1 s back-off, not after the 19 others (5 s)
+
+
 async def test_5xx_keeps_a_row_pending_for_retry_for_then_fails_it_visibly_and_sends_the_next_part(box, clock):
     seed(box, {1: 2})
     api = ScriptedBotApi(clock, {1: ["500"] * 16})  # then "ok": part 1 goes through

@@ -3,7 +3,8 @@ a documented exit status and no token anywhere; a token revoked mid-run ends the
 
 The real command runs in a subprocess against tests/fake_botapi.py (TELEGRAM_API_BASE_URL), so
 PTB's Application, its Updater and httpx are the real ones; stdout and stderr (the log, with -v)
-are searched for the token. `reach_telegram`'s back-off is checked on a pinned clock.
+are searched for the token. `reach_telegram`'s back-off and the guard's rule for 409s are checked
+on a pinned clock.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import redact
 from bot.lifecycle import (
+    EXIT_CONFLICT,
     EXIT_TOKEN_REJECTED,
     EXIT_UNREACHABLE,
     BotStopped,
@@ -145,6 +147,22 @@ def test_a_403_on_polling_tells_the_admins_then_ends_with_status_3(tmp_path, ser
     assert err.strip().splitlines()[-1] == "error: token rejected by Telegram (403 on getUpdates)"
 
 
+CONFLICT = Fault(409, "Conflict: terminated by other getUpdates request;"
+                      " make sure that only one bot instance is running")
+
+
+def test_a_second_process_polling_with_the_token_tells_the_admins_and_ends_with_status_5(tmp_path, server):
+    server.fail("getUpdates", CONFLICT, times=1000)  # the first copy holds the long poll
+    code, out, err, _ = finish(start_bot(tmp_path, server.base_url), timeout=60)
+    assert code == EXIT_CONFLICT
+    [notice] = server.sent(ADMIN)
+    assert "已有另一个进程在用同一个机器人令牌" in notice
+    assert TOKEN not in out + err and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last == "error: another process is polling with this token (409 Conflict on getUpdates)"
+    assert len(server.of("getUpdates", ok=False)) == 3  # gone after three; not even PTB's last confirming poll
+
+
 class PinnedClock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -216,6 +234,38 @@ def test_a_403_to_a_chat_is_not_a_refusal_of_the_bot():
     assert guard.refusal is None
     guard.answered("sendMessage", 401)
     assert guard.refusal is not None and guard.refusal.describe() == "token rejected by Telegram (401 on sendMessage)"
+
+
+def conflicts(guard: RefusalGuard, clock: PinnedClock, *seconds: float) -> None:
+    for at in seconds:
+        clock.now = at
+        guard.answered("getUpdates", 409)
+
+
+def test_409s_soon_after_we_start_polling_make_us_the_one_that_yields():
+    clock = PinnedClock()
+    guard = RefusalGuard(clock=clock)
+    guard.answered("getUpdates", 200)
+    conflicts(guard, clock, 40, 41, 42.5)
+    assert guard.refusal is not None and guard.refusal.exit_code == EXIT_CONFLICT
+
+
+def test_the_process_that_polled_first_keeps_going_and_warns(caplog):
+    clock = PinnedClock()
+    guard = RefusalGuard(clock=clock)
+    guard.answered("getUpdates", 200)  # polling for an hour before the second copy starts
+    conflicts(guard, clock, 3600, 3601, 3602.5, 3604.8, 3608)
+    assert guard.refusal is None
+    assert sum("another process is polling" in r.message for r in caplog.records) == 1  # once, not per 409
+
+
+def test_a_restarts_leftover_409_now_and_then_is_not_another_poller():
+    clock = PinnedClock()
+    guard = RefusalGuard(clock=clock)
+    conflicts(guard, clock, 0)  # the old process's long poll, cut by ours
+    guard.answered("getUpdates", 200)
+    conflicts(guard, clock, 50, 115)  # never three within a minute
+    assert guard.refusal is None
 
 
 def test_uncaught_exceptions_print_their_traceback_without_the_token(capsys):

@@ -19,6 +19,7 @@ from bot.handlers.common import argument, reply, services, topic_options
 from bot.services import Services
 from bot.worker import off_loop
 from digest import ingest, outbox, store, subscriptions, topics
+from digest.sources.pdf import is_pdf
 from digest.stats import collect_stats
 from digest.subscriptions import SubscriptionError
 from digest.topic_admin import edit_keywords, parse_keywords, preview_topic, save_taxonomy
@@ -173,8 +174,12 @@ async def _ingest_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, doc
     with tempfile.TemporaryDirectory(prefix="paperdigest-") as folder:
         path = Path(folder) / name
         await (await document.get_file()).download_to_drive(path)
+        # A number in the name (or a PDF's printed header) says which page this is, so it may replace
+        # a corrected page; a text file without one is filed as page 1 but never replaces it.
+        numbered = is_pdf(path) or ingest.page_number(name, default=0) > 0
         outcome = await off_loop(s, lambda w: ingest.ingest_file(w.db, w.pipeline, path, paper=w.settings.paper,
-                                                                 date=day, page_no=ingest.page_number(name, default=1)))
+                                                                 date=day, page_no=ingest.page_number(name, default=1),
+                                                                 replace=numbered))
     log.info("ingest by user %s: %s %s", update.effective_user.id if update.effective_user else None,
              outcome.file, outcome.status)
     await reply(update, render.render_ingest(outcome, day))

@@ -27,6 +27,12 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its update, and tell the person something went wrong."""
+    # With no update, PTB reports a failed getUpdates: Telegram's answer (a 409 Conflict, a 5xx)
+    # is the whole story, and bot.lifecycle acts on the ones that matter; a traceback per poll
+    # would only bury the log.
+    if update is None and isinstance(context.error, TelegramError):
+        log.warning("polling failed: %s", context.error)
+        return
     log.error("error while handling %s", update, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
