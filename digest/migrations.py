@@ -159,9 +159,17 @@ def _v2_packed_text_and_yearly_index(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2')")
 
 
+def _v3_article_moves(conn: sqlite3.Connection) -> None:
+    """Where a replaced article went: a corrected page gets new article ids (a contentless index
+    cannot reuse one), and the `/a123` links in digests already sent must still open the article."""
+    conn.execute("CREATE TABLE article_moves (old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL)")
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '3')")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "release 0.1.0 tables", _v1_release_0_1_0),
     Migration(2, "packed article text, contentless FTS5 per year", _v2_packed_text_and_yearly_index),
+    Migration(3, "where replaced articles went", _v3_article_moves),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -16,11 +16,12 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlite_utils
 
@@ -196,6 +197,7 @@ def _store_page(db: sqlite_utils.Database, prepared: _Prepared, indexer: Indexer
     if old and old[1] == digest:
         ids = [r[0] for r in db.execute("SELECT id FROM articles WHERE page_id = ? ORDER BY seq", [old[0]])]
         return StoreResult("unchanged", tuple(ids))
+    replaced = _articles_of_page(db, old[0]) if old else []
     if old:
         _delete_page(db, old[0])
     _note_indexer(db, indexer)
@@ -211,7 +213,53 @@ def _store_page(db: sqlite_utils.Database, prepared: _Prepared, indexer: Indexer
     rows = prepared.index_rows or tuple(index_row(a, indexer) for a in page.articles)
     ids = [_insert_article(db, a, page_id=page_id, paper=paper, date=date, page_no=page_no, seq=i, index=rows[i])
            for i, a in enumerate(page.articles)]
+    if replaced:
+        now_stored = [Version(i, a.title, a.body[:OPENING]) for i, a in zip(ids, page.articles, strict=True)]
+        _record_moves(db, replaced, now_stored)
     return StoreResult("replaced" if old else "stored", tuple(ids))
+
+
+class Version(NamedTuple):
+    """An article as far as following it through a correction needs: id, title, first lines."""
+
+    id: int
+    title: str
+    opening: str
+
+
+OPENING = 200  # characters of the body compared when a correction changed the title
+SAME_STORY = 0.6  # difflib ratio of the openings above which a retitled article is the same story
+
+
+def _articles_of_page(db: sqlite_utils.Database, page_id: int) -> list[Version]:
+    return [Version(r[0], r[1], unpack_text(r[2])[0][:OPENING])
+            for r in db.execute("SELECT id, title, text FROM articles WHERE page_id = ? ORDER BY seq", [page_id])]
+
+
+def moves(old: Sequence[Version], new: Sequence[Version]) -> dict[int, int]:
+    """Which new article each replaced one became: the one with the same title, else (a corrected
+    title) the one whose opening reads most alike, if alike enough. An article the correction
+    dropped goes nowhere, rather than to some other story."""
+    by_title: dict[str, int] = {}
+    for version in new:
+        if version.title:  # photos may have none: those go by their caption
+            by_title.setdefault(version.title, version.id)
+    found = {v.id: by_title[v.title] for v in old if v.title in by_title}
+    taken = set(found.values())
+    pairs = sorted(((SequenceMatcher(None, o.opening, n.opening, autojunk=False).ratio(), o.id, n.id)
+                    for o in old if o.id not in found for n in new if n.id not in taken), reverse=True)
+    for ratio, old_id, new_id in pairs:
+        if ratio >= SAME_STORY and old_id not in found and new_id not in taken:
+            found[old_id] = new_id
+            taken.add(new_id)
+    return found
+
+
+def _record_moves(db: sqlite_utils.Database, old: Sequence[Version], new: Sequence[Version]) -> None:
+    """Links to the replaced articles (and to what they had replaced) lead to the new ones."""
+    for old_id, new_id in moves(old, new).items():
+        db.execute("UPDATE article_moves SET new_id = ? WHERE new_id = ?", [new_id, old_id])
+        db.execute("INSERT OR REPLACE INTO article_moves (old_id, new_id) VALUES (?, ?)", [old_id, new_id])
 
 
 def _note_indexer(db: sqlite_utils.Database, indexer: Indexer) -> None:
@@ -358,6 +406,9 @@ def get_article(db: sqlite_utils.Database, article_id: int) -> StoredArticle | N
     if not 0 < article_id < 2**63:
         return None  # `/a99999999999999999999`: no such article, and too big for SQLite to look up
     rows = list(db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", [article_id]))
+    if not rows:  # replaced by a corrected page: the link in a sent digest opens the new version
+        rows = list(db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles a JOIN article_moves m ON a.id = m.new_id"
+                             " WHERE m.old_id = ?", [article_id]))
     return row_to_stored(rows[0]) if rows else None
 
 

@@ -64,7 +64,7 @@ def test_release_0_1_0_database_is_migrated_with_its_data(old_db: Path) -> None:
     db = store.connect(old_db)
     try:
         assert migrations.schema_version(db.conn) == migrations.LATEST == store.SCHEMA_VERSION
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
         # Every field of every article survives, ids included (links in sent messages stay valid).
         assert len(articles(db)) == 18
         assert articles(db) == stored_before

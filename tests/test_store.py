@@ -46,6 +46,32 @@ def test_corrected_page_replaces_its_articles(db, pipeline, seed_files, tmp_path
     assert counts(db) == (2, 16, 16)
 
 
+def test_links_to_a_corrected_pages_articles_open_the_new_versions(db, pipeline, seed_files, tmp_path):
+    ingest.ingest_files(db, pipeline, seed_files, paper="聊城日报", date=DAY)
+    before = {s.article.title: s.id for s in store.articles_on(db, DAY) if s.page == 1}
+    text = read_page(seed_files[0]).text
+    cut = text.index("本报讯（刘学 魏晓晨）")
+    corrected = tmp_path / seed_files[0].name
+    corrected.write_text(text[:cut].replace("小棉服开拓大市场", "小棉服开拓国内外大市场"), encoding="utf-8")
+    ingest.ingest_files(db, pipeline, [corrected], paper="聊城日报", date=DAY)
+    after = {s.article.title: s.id for s in store.articles_on(db, DAY) if s.page == 1}
+    assert set(before.values()).isdisjoint(after.values())  # new ids: the index never reuses one
+    for title, old_id in before.items():
+        found = store.get_article(db, old_id)
+        if title == "小棉服开拓大市场":  # retitled: followed by its opening lines
+            assert found is not None and found.article.title == "小棉服开拓国内外大市场"
+        elif title in after:
+            assert found is not None and found.id == after[title] and found.article.title == title
+        else:  # the article the correction dropped
+            assert found is None
+    assert sum(store.get_article(db, i) is None for i in before.values()) == 1
+    # A second correction: links from the first digest still land on the newest version.
+    corrected.write_text(text[:cut].replace("小棉服开拓大市场", "小棉服开拓海内外大市场"), encoding="utf-8")
+    ingest.ingest_files(db, pipeline, [corrected], paper="聊城日报", date=DAY)
+    found = store.get_article(db, before["小棉服开拓大市场"])
+    assert found is not None and found.article.title == "小棉服开拓海内外大市场"
+
+
 def test_failed_write_leaves_the_earlier_version(db, pipeline, seed_files, tmp_path, monkeypatch):
     ingest.ingest_files(db, pipeline, seed_files[:1], paper="聊城日报", date=DAY)
     before = [s.article.title for s in store.articles_on(db, DAY)]
