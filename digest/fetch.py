@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from digest.pipeline import Pipeline
+from digest.settings import Settings
 from digest.sources import feed, founder
 from digest.sources.config import Source
 from digest.sources.fetched import FetchedPage
@@ -105,10 +106,10 @@ def default_fetcher(db: sqlite_utils.Database) -> FetcherFactory:
     return lambda source: Fetcher(source.politeness, source.allowed_hosts, db=db, last_request=last_request)
 
 
-def _read(source: Source, day: Date, fetcher: Fetcher, tz: ZoneInfo, url: str | None) -> Iterator[FetchedPage]:
+def _read(source: Source, day: Date, fetcher: Fetcher, settings: Settings, url: str | None) -> Iterator[FetchedPage]:
     if source.kind == "founder":
-        return founder.read_issue(source, day, fetcher, entry_url=url)
-    return feed.read_feed(source, day, fetcher, tz, url=url)
+        return founder.read_issue(source, day, fetcher, entry_url=url, pdf_limits=settings.ingest)
+    return feed.read_feed(source, day, fetcher, ZoneInfo(settings.timezone), url=url)
 
 
 def fetch_source(
@@ -123,12 +124,11 @@ def fetch_source(
 ) -> SourceReport:
     """Fetch and store one source's issue of `day`; one bad page never stops the others."""
     ensure_tables(db)
-    tz = ZoneInfo(pipeline.settings.timezone)
     report = SourceReport(source.name, source.paper, day.isoformat())
     own = fetcher is None
     fetcher = fetcher or default_fetcher(db)(source)
     try:
-        for fetched in _read(source, day, fetcher, tz, url):
+        for fetched in _read(source, day, fetcher, pipeline.settings, url):
             outcome = _store(db, pipeline, source, day.isoformat(), fetched)
             if outcome is None:
                 continue

@@ -159,6 +159,22 @@ def test_an_unreadable_article_falls_back_to_the_page_pdf(db, pipeline, site):
     assert any("read from the page PDF instead" in n for n in page4.notes)
 
 
+def test_the_pdf_fallback_keeps_the_admins_pdf_limits(db, pipeline, site):
+    pdfmaker = pytest.importorskip("pdfmaker")
+    made = pdfmaker.make_issue(pdfmaker.sample_stories()[:3], seed=3, file="p04.pdf", date="2024-11-07",
+                               first_page=4, max_pages=1)
+    paths = hostile_issue(site)
+    site.add("paper/pc/attachment/202411/07/p04.pdf", made.data, content_type="application/pdf")
+    site.add(paths[4], site.resources["/" + paths[4]].body.replace(
+        b"</body>", b'<a href="../../../attachment/202411/07/p04.pdf">PDF</a></body>'))
+    small = dataclasses.replace(pipeline.settings.ingest, max_pdf_bytes=len(made.data) - 1)
+    strict = dataclasses.replace(pipeline, settings=dataclasses.replace(pipeline.settings, ingest=small))
+    report = fetch.fetch_source(db, strict, _source(site, paths[1]), date(2024, 11, 7))
+    page4 = next(p for p in report.pages if p.page == 4)
+    assert page4.status == "error" and "PDF: p04.pdf:" in page4.error and "too large for a PDF" in page4.error
+    assert not [s for s in store.articles_on(db, "2024-11-07", "聊城日报") if s.page == 4]
+
+
 def test_no_issue_yet_is_one_line_and_nothing_stored(run, site):
     result = run("fetch", "--kind", "founder", "--url", site.base + "/", "--date", "2024-12-25")
     assert result.exit_code == 1

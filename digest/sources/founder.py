@@ -29,6 +29,7 @@ import lxml.html
 from lxml import etree
 
 from digest.models import Article
+from digest.settings import IngestSettings
 from digest.sources.config import Source
 from digest.sources.fetched import FetchedPage
 from digest.sources.textpage import names_in_credit, normalise_spacing
@@ -246,8 +247,10 @@ def _decode(response_content: bytes, header_charset: str, source: Source) -> tup
         raise ArticleError(str(exc)) from exc
 
 
-def read_issue(source: Source, day: Date, fetcher: Fetcher, entry_url: str | None = None) -> Iterator[FetchedPage]:
+def read_issue(source: Source, day: Date, fetcher: Fetcher, entry_url: str | None = None,
+               pdf_limits: IngestSettings | None = None) -> Iterator[FetchedPage]:
     """Every page of the day's issue, one FetchedPage each (failed pages carry their error).
+    `pdf_limits`: the admins' [ingest] limits, for a page read from its PDF instead.
 
     Raises FetchError when the entry page itself cannot be had (the issue is not out yet).
     """
@@ -263,7 +266,8 @@ def read_issue(source: Source, day: Date, fetcher: Fetcher, entry_url: str | Non
         raise FetchError(entry, f"entry page unreadable: {exc}") from exc
     seen: set[str] = set()
     for node in nodes:
-        yield read_page(source, node, fetcher, seen, first=text if node.url == entry else None)
+        yield read_page(source, node, fetcher, seen, first=text if node.url == entry else None,
+                        pdf_limits=pdf_limits)
 
 
 def _dated(url: str, day: Date) -> bool:
@@ -274,7 +278,8 @@ def _dated(url: str, day: Date) -> bool:
 
 
 def read_page(
-    source: Source, node: PageNode, fetcher: Fetcher, seen: set[str], first: str | None = None
+    source: Source, node: PageNode, fetcher: Fetcher, seen: set[str], first: str | None = None,
+    pdf_limits: IngestSettings | None = None,
 ) -> FetchedPage:
     """One page node: all its articles, or the page PDF, or the reason it failed."""
     notes: list[str] = []
@@ -306,7 +311,7 @@ def read_page(
         articles.append(found.article)
         encodings.append(encoding)
     if failures:
-        return _pdf_fallback(source, node, fetcher, links, failures, notes)
+        return _pdf_fallback(node, fetcher, links, failures, notes, pdf_limits)
     if not articles:
         # Nothing failed, nothing to store: a page of advertisements or pictures. Said, not retried.
         why = "no article links (a page of advertisements or pictures?)" if not links.articles else \
@@ -316,8 +321,8 @@ def read_page(
                        encoding="/".join(dict.fromkeys(encodings)), notes=tuple(notes))
 
 
-def _pdf_fallback(source: Source, node: PageNode, fetcher: Fetcher, links: NodeLinks, failures: list[str],
-                  notes: list[str]) -> FetchedPage:
+def _pdf_fallback(node: PageNode, fetcher: Fetcher, links: NodeLinks, failures: list[str], notes: list[str],
+                  limits: IngestSettings | None) -> FetchedPage:
     """The page's PDF through digest.sources.pdf when an article cannot be read; else the page fails."""
     why = "; ".join(failures)
     failed = FetchedPage(node.key, node.url, node.number, notes=tuple(notes), error=why)
@@ -326,7 +331,7 @@ def _pdf_fallback(source: Source, node: PageNode, fetcher: Fetcher, links: NodeL
     from digest.sources.pdf import read_pdf_bytes  # the PDF reader starts a child process: only when needed
 
     try:
-        issue = read_pdf_bytes(fetcher.get(links.pdfs[0]).content, _name(links.pdfs[0]))
+        issue = read_pdf_bytes(fetcher.get(links.pdfs[0]).content, _name(links.pdfs[0]), limits)
         articles = [a for page in issue.pages for a in page.articles]
     except Exception as exc:  # the fallback's own failure must only cost this page
         log.info("%s: PDF fallback failed: %s", node.url, exc)
