@@ -142,8 +142,8 @@ def test_a_late_page_is_fetched_on_the_next_try_and_a_corrected_article_replaces
                                            if s.page in (1, 8)}
 
 
-def test_an_unreadable_article_falls_back_to_the_page_pdf(db, pipeline, site):
-    """The page's PDF, made like a printed page, is read by digest.sources.pdf when an article page fails."""
+def issue_with_a_page_pdf(site):
+    """The hostile issue, its page 4 linking a PDF of that page made like a printed one."""
     pdfmaker = pytest.importorskip("pdfmaker")  # reportlab typesets it (the test extra)
     made = pdfmaker.make_issue(pdfmaker.sample_stories()[:3], seed=3, file="p04.pdf", date="2024-11-07",
                                first_page=4, max_pages=1)
@@ -151,6 +151,12 @@ def test_an_unreadable_article_falls_back_to_the_page_pdf(db, pipeline, site):
     site.add("paper/pc/attachment/202411/07/p04.pdf", made.data, content_type="application/pdf")
     site.add(paths[4], site.resources["/" + paths[4]].body.replace(
         b"</body>", b'<a href="../../../attachment/202411/07/p04.pdf">PDF</a></body>'))
+    return made, paths
+
+
+def test_an_unreadable_article_falls_back_to_the_page_pdf(db, pipeline, site):
+    """The page's PDF, made like a printed page, is read by digest.sources.pdf when an article page fails."""
+    made, paths = issue_with_a_page_pdf(site)
     report = fetch.fetch_source(db, pipeline, _source(site, paths[1]), date(2024, 11, 7))
     page4 = next(p for p in report.pages if p.page == 4)
     assert page4.status == "stored" and page4.articles == len(made.gold)
@@ -160,13 +166,7 @@ def test_an_unreadable_article_falls_back_to_the_page_pdf(db, pipeline, site):
 
 
 def test_the_pdf_fallback_keeps_the_admins_pdf_limits(db, pipeline, site):
-    pdfmaker = pytest.importorskip("pdfmaker")
-    made = pdfmaker.make_issue(pdfmaker.sample_stories()[:3], seed=3, file="p04.pdf", date="2024-11-07",
-                               first_page=4, max_pages=1)
-    paths = hostile_issue(site)
-    site.add("paper/pc/attachment/202411/07/p04.pdf", made.data, content_type="application/pdf")
-    site.add(paths[4], site.resources["/" + paths[4]].body.replace(
-        b"</body>", b'<a href="../../../attachment/202411/07/p04.pdf">PDF</a></body>'))
+    made, paths = issue_with_a_page_pdf(site)
     small = dataclasses.replace(pipeline.settings.ingest, max_pdf_bytes=len(made.data) - 1)
     strict = dataclasses.replace(pipeline, settings=dataclasses.replace(pipeline.settings, ingest=small))
     report = fetch.fetch_source(db, strict, _source(site, paths[1]), date(2024, 11, 7))
