@@ -39,9 +39,10 @@ class Pacer:
     # so a limit that was lifted is found again without paying a retry_after stop every few
     # seconds, which is what plain AIMD (a tenth off, then creep back up) kept doing.
     MARGIN = 0.97
+    NUDGE = 0.98  # a 429 though we were already that far under: a little more room for jitter
     SLOW_DOWN = 0.9  # when nothing got through in the last second to measure the limit by
     SPEED_UP = 0.02  # messages/s per success below the ceiling: a 10% cut won back in ~150 sends
-    PROBE_UP = 0.0005  # messages/s per success above it: one message/s more per ~2,000 sends
+    PROBE_UP = 0.0002  # messages/s per success above it: one message/s more per ~5,000 sends
     MIN_RATE = 1.0
 
     def delivered(self, now: float) -> None:
@@ -57,8 +58,10 @@ class Pacer:
         """Telegram said 429 at `now`: settle just under what it let through in the last second."""
         got_through = sum(1 for t in self._answered if t > now - 1.0)
         if got_through >= self.MIN_RATE:
-            self.ceiling = min(self.rate, float(got_through))
-            rate = self.ceiling * self.MARGIN
+            self.ceiling = float(got_through)
+            # At least a nudge down; but a rate already near 97% of the limit met the jitter's stop,
+            # and climbs straight back (below the ceiling): no ratchet down by 3% a stop.
+            rate = min(self.ceiling * self.MARGIN, self.rate * self.NUDGE)
         else:
             rate = self.rate * self.SLOW_DOWN
         self._set_rate(max(min(self.MIN_RATE, self.max_rate), rate))

@@ -64,6 +64,18 @@ def test_a_429_settles_the_rate_just_under_what_got_through_and_remembers_it():
     assert pacer.rate == 35  # a lifted limit is found again; never above the configured rate
 
 
+def test_a_429_already_under_the_ceiling_nudges_but_does_not_ratchet_down():
+    pacer = Pacer(35)
+    now = answered(pacer, 100.0, 60, 30.0)
+    pacer.slow_down(now + 0.01)
+    settled = pacer.rate
+    now = answered(pacer, now + 2.0, 60, 30.0)  # 30 got through again: the stop was jitter
+    pacer.slow_down(now + 0.01)
+    assert pacer.ceiling == 30 and pacer.rate == pytest.approx(settled * Pacer.NUDGE, rel=0.01)
+    answered(pacer, now + 2.0, 100, settled)
+    assert pacer.rate == pytest.approx(settled, abs=0.05)  # back at 97% of the limit at once, not 3% lower
+
+
 def test_after_a_cut_below_the_ceiling_the_rate_climbs_back_fast():
     pacer = Pacer(35)
     now = answered(pacer, 100.0, 60, 30.0)
