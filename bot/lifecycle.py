@@ -187,11 +187,13 @@ class RefusalGuard:
     def answered(self, api_method: str, status: int) -> None:
         if self.refusal is not None:
             return
-        if api_method == "getUpdates" and self._first_poll is None:
-            self._first_poll = self._clock()
-        if api_method == "getUpdates" and status == 409:
-            self._conflict(self._first_poll or 0.0)
-        elif status == 401 or (status in (403, 404) and api_method in OWN_METHODS):
+        if api_method == "getUpdates":
+            if self._first_poll is None:
+                self._first_poll = self._clock()
+            if status == 409:
+                self._conflict(self._first_poll)
+                return
+        if status == 401 or (status in (403, 404) and api_method in OWN_METHODS):
             self._refuse(Refusal(api_method, status))
 
     def _conflict(self, first_poll: float) -> None:

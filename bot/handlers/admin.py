@@ -176,10 +176,10 @@ async def _ingest_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, doc
         await (await document.get_file()).download_to_drive(path)
         # A number in the name (or a PDF's printed header) says which page this is, so it may replace
         # a corrected page; a text file without one is filed as page 1 but never replaces it.
-        numbered = is_pdf(path) or ingest.page_number(name, default=0) > 0
+        number = ingest.page_number(name, default=0)
+        replace = number > 0 or is_pdf(path)
         outcome = await off_loop(s, lambda w: ingest.ingest_file(w.db, w.pipeline, path, paper=w.settings.paper,
-                                                                 date=day, page_no=ingest.page_number(name, default=1),
-                                                                 replace=numbered))
+                                                                 date=day, page_no=number or 1, replace=replace))
     log.info("ingest by user %s: %s %s", update.effective_user.id if update.effective_user else None,
              outcome.file, outcome.status)
     await reply(update, render.render_ingest(outcome, day))
